@@ -1,0 +1,150 @@
+// Size-class caching allocator shared by the CPU and CUDA backends.
+#include "core/allocator.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/error.h"
+
+namespace dpt {
+
+struct CachingAllocator::Impl {
+  std::mutex mu;
+  std::map<size_t, std::vector<void*>> free_blocks;  // size class -> blocks
+  MemoryStats stats;
+};
+
+CachingAllocator::Impl* CachingAllocator::impl() {
+  if (!impl_) impl_ = new Impl;
+  return impl_;
+}
+
+CachingAllocator::~CachingAllocator() {
+  // Process exit: blocks still cached go back to the device; the Impl itself is leaked on purpose
+  // because tensors in static storage may be destroyed after this allocator.
+  if (impl_) empty_cache();
+}
+
+size_t CachingAllocator::round_size(size_t bytes) {
+  // Small blocks in 512-byte steps; larger ones in steps of 1/8 of their power of two, so that the
+  // waste stays below 12.5% while shapes that vary slightly still share a class.
+  if (bytes <= 4096) return (bytes + 511) / 512 * 512 + (bytes == 0 ? 512 : 0);
+  size_t p = 1;
+  while (p < bytes) p <<= 1;
+  size_t step = p / 8;
+  return (bytes + step - 1) / step * step;
+}
+
+void* CachingAllocator::allocate(size_t bytes) {
+  Impl* im = impl();
+  size_t sz = round_size(bytes);
+  {
+    std::lock_guard<std::mutex> lock(im->mu);
+    auto it = im->free_blocks.find(sz);
+    if (it != im->free_blocks.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      im->stats.cached_bytes -= sz;
+      im->stats.current_bytes += sz;
+      if (im->stats.current_bytes > im->stats.peak_bytes) im->stats.peak_bytes = im->stats.current_bytes;
+      return p;
+    }
+  }
+  void* p = raw_->raw_alloc(sz);
+  if (!p) {
+    empty_cache();  // out of memory: give the cache back and try once more
+    p = raw_->raw_alloc(sz);
+  }
+  DPT_CHECK(p, "out of memory allocating " << bytes << " bytes");
+  std::lock_guard<std::mutex> lock(im->mu);
+  im->stats.current_bytes += sz;
+  if (im->stats.current_bytes > im->stats.peak_bytes) im->stats.peak_bytes = im->stats.current_bytes;
+  return p;
+}
+
+void CachingAllocator::release(void* p, size_t bytes) {
+  if (!p) return;
+  Impl* im = impl();
+  size_t sz = round_size(bytes);
+  std::lock_guard<std::mutex> lock(im->mu);
+  im->free_blocks[sz].push_back(p);
+  im->stats.current_bytes -= sz;
+  im->stats.cached_bytes += sz;
+}
+
+void CachingAllocator::empty_cache() {
+  Impl* im = impl();
+  std::lock_guard<std::mutex> lock(im->mu);
+  for (auto& kv : im->free_blocks)
+    for (void* p : kv.second) raw_->raw_free(p, kv.first);
+  im->free_blocks.clear();
+  im->stats.cached_bytes = 0;
+}
+
+MemoryStats CachingAllocator::stats() const {
+  auto* self = const_cast<CachingAllocator*>(this);
+  Impl* im = self->impl();
+  std::lock_guard<std::mutex> lock(im->mu);
+  return im->stats;
+}
+
+void CachingAllocator::reset_peak() {
+  Impl* im = impl();
+  std::lock_guard<std::mutex> lock(im->mu);
+  im->stats.peak_bytes = im->stats.current_bytes;
+}
+
+namespace {
+
+class HostRawAllocator : public RawAllocator {
+ public:
+  void* raw_alloc(size_t bytes) override { return std::aligned_alloc(64, bytes); }
+  void raw_free(void* p, size_t) override { std::free(p); }
+  void copy(void* dst, const void* src, size_t bytes, int) override { std::memcpy(dst, src, bytes); }
+  void memset_zero(void* p, size_t bytes) override { std::memset(p, 0, bytes); }
+};
+
+struct Registry {
+  HostRawAllocator host_raw;
+  CachingAllocator cpu{&host_raw};
+  std::unique_ptr<CachingAllocator> cuda;
+};
+
+Registry& registry() {
+  static Registry* r = new Registry;  // never destroyed: tensors may outlive static destructors
+  return *r;
+}
+
+}  // namespace
+
+CachingAllocator& allocator_for(DeviceType type) {
+  Registry& r = registry();
+  if (type == DeviceType::CPU) return r.cpu;
+  DPT_CHECK(r.cuda, "CUDA device requested, but this build has no CUDA backend "
+                        "(configure with -DDPT_CUDA=ON, or use --device cpu)");
+  return *r.cuda;
+}
+
+void register_device_allocator(DeviceType type, RawAllocator* raw) {
+  DPT_CHECK(type == DeviceType::CUDA, "only the CUDA allocator can be registered");
+  registry().cuda = std::make_unique<CachingAllocator>(raw);
+}
+
+bool device_available(DeviceType type) { return type == DeviceType::CPU || registry().cuda != nullptr; }
+
+Device Device::parse(const std::string& s) {
+  if (s == "cpu") return cpu();
+  if (s == "cuda") return cuda(0);
+  if (s.rfind("cuda:", 0) == 0) {
+    char* end = nullptr;
+    long i = std::strtol(s.c_str() + 5, &end, 10);
+    if (end && *end == 0 && i >= 0 && s.size() > 5) return cuda(static_cast<int>(i));
+  }
+  DPT_FAIL("unknown device '" << s << "' (expected cpu, cuda or cuda:N)");
+}
+
+}  // namespace dpt

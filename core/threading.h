@@ -1,0 +1,16 @@
+// CPU parallelism: one OpenMP pool for our kernels, BLAS told the same thread count.
+// The count comes from set_num_threads (tools' --threads) or DPT_THREADS, default all cores.
+#pragma once
+#include <cstdint>
+#include <functional>
+
+namespace dpt {
+
+int num_threads();
+void set_num_threads(int n);  // n <= 0: all cores
+
+// Calls fn(begin, end) on contiguous chunks of [0, n) in parallel (static schedule, so a given thread
+// count always splits the same way). Runs inline when n < grain or when already inside a parallel region.
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
+}  // namespace dpt

@@ -1,0 +1,143 @@
+// Module: parameter registry, state dict and strict loading (Note [module ownership] in module.h).
+#include "layers/module.h"
+
+#include <set>
+#include <sstream>
+
+#include "core/autograd.h"
+
+namespace dpt {
+
+void Module::register_parameter(const std::string& name, Tensor* slot) {
+  DPT_CHECK(slot && slot->defined(), "Module: parameter '" << name << "' is undefined");
+  for (const auto& p : params_) DPT_CHECK(p.first != name, "Module: parameter '" << name << "' registered twice");
+  slot->set_requires_grad(true);
+  params_.emplace_back(name, slot);
+}
+
+void Module::register_module(const std::string& name, Module* child) {
+  DPT_CHECK(child, "Module: child '" << name << "' is null");
+  for (const auto& c : children_) DPT_CHECK(c.first != name, "Module: child '" << name << "' registered twice");
+  children_.emplace_back(name, child);
+}
+
+void Module::collect(const std::string& prefix, std::vector<std::pair<std::string, Tensor*>>& out) const {
+  for (const auto& p : params_) out.emplace_back(prefix + p.first, p.second);
+  for (const auto& c : children_) c.second->collect(prefix + c.first + ".", out);
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters(const std::string& prefix) const {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect(prefix, slots);
+  std::vector<std::pair<std::string, Tensor>> out;
+  out.reserve(slots.size());
+  for (auto& s : slots) out.emplace_back(s.first, *s.second);
+  return out;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (auto& p : named_parameters()) out.push_back(p.second);
+  return out;
+}
+
+int64_t Module::num_parameters() const {
+  int64_t n = 0;
+  for (auto& p : named_parameters()) n += p.second.numel();
+  return n;
+}
+
+StateDict Module::state_dict(const std::string& prefix) const {
+  StateDict sd;
+  for (auto& p : named_parameters(prefix)) sd.emplace(p.first, p.second.detach());
+  return sd;
+}
+
+namespace {
+// "a, b, c" with at most `limit` names, then "... (N more)".
+std::string name_list(const std::vector<std::string>& names, size_t limit = 12) {
+  std::ostringstream os;
+  for (size_t i = 0; i < names.size() && i < limit; ++i) os << (i ? ", " : "") << names[i];
+  if (names.size() > limit) os << ", ... (" << names.size() - limit << " more)";
+  return os.str();
+}
+}  // namespace
+
+void Module::load_state_dict(const StateDict& sd, const std::string& what) {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect("", slots);
+  std::vector<std::string> missing, unexpected, mismatched;
+  std::set<std::string> known;
+  for (auto& s : slots) {
+    known.insert(s.first);
+    auto it = sd.find(s.first);
+    if (it == sd.end()) {
+      missing.push_back(s.first);
+    } else if (!it->second.defined() || it->second.shape() != s.second->shape()) {
+      mismatched.push_back(s.first + " (expected " + s.second->shape_str() + ", got " +
+                           (it->second.defined() ? it->second.shape_str() : std::string("undefined")) + ")");
+    }
+  }
+  for (auto& kv : sd)
+    if (!known.count(kv.first)) unexpected.push_back(kv.first);
+  if (!missing.empty() || !unexpected.empty() || !mismatched.empty()) {
+    std::ostringstream os;
+    os << "load_state_dict: " << what << " does not match the model (" << slots.size() << " parameters)";
+    if (!missing.empty()) os << "\n  missing " << missing.size() << ": " << name_list(missing);
+    if (!unexpected.empty()) os << "\n  unexpected " << unexpected.size() << ": " << name_list(unexpected);
+    if (!mismatched.empty()) os << "\n  wrong shape " << mismatched.size() << ": " << name_list(mismatched, 6);
+    throw Error(os.str());
+  }
+  NoGradGuard ng;
+  for (auto& s : slots) s.second->copy_(sd.at(s.first));
+}
+
+void Module::set_requires_grad(bool requires_grad) {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect("", slots);
+  for (auto& s : slots) s.second->set_requires_grad(requires_grad);
+}
+
+void Module::zero_grad() {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect("", slots);
+  for (auto& s : slots) s.second->zero_grad();
+}
+
+void Module::to(Device device) {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect("", slots);
+  NoGradGuard ng;
+  for (auto& s : slots) {
+    if (s.second->device() == device) continue;
+    bool rg = s.second->requires_grad();
+    *s.second = s.second->detach().to(device);
+    s.second->set_requires_grad(rg);
+  }
+}
+
+void Module::to(DType dtype) {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect("", slots);
+  NoGradGuard ng;
+  for (auto& s : slots) {
+    if (s.second->dtype() == dtype) continue;
+    bool rg = s.second->requires_grad();
+    *s.second = s.second->detach().to(dtype);
+    s.second->set_requires_grad(rg);
+  }
+}
+
+DType Module::dtype() const {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect("", slots);
+  return slots.empty() ? DType::F32 : slots.front().second->dtype();
+}
+
+Device Module::device() const {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect("", slots);
+  return slots.empty() ? Device::cpu() : slots.front().second->device();
+}
+
+}  // namespace dpt

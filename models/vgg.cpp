@@ -1,0 +1,118 @@
+// VGG19 features (torchvision layout) and the perceptual / style losses (ARCHITECTURE.md 4.5, 5).
+#include "models/vgg.h"
+
+#include "core/autograd.h"
+#include "io/safetensors.h"
+#include "ops/elementwise.h"
+#include "ops/loss.h"
+#include "ops/max_pool.h"
+
+namespace dpt {
+
+const char* const kVggTaps[5] = {"relu1_2", "relu2_2", "relu3_2", "relu4_2", "relu5_2"};
+const char* const kPerceptualLayers[5] = {"relu1_2", "relu2_2", "relu3_2", "relu4_2", "relu5_2"};
+const char* const kStyleLayers[4] = {"relu1_2", "relu2_2", "relu3_2", "relu4_2"};
+
+namespace {
+// torchvision vgg19().features up to relu5_2 (index 31): a conv at index i is followed by its ReLU at
+// i + 1; 'pool' entries are MaxPool2d(2, 2).
+struct VggStep {
+  int index;      // torchvision index of the conv (or the pool)
+  bool pool;
+  const char* tap;  // name of the ReLU output after this conv, or nullptr
+};
+const VggStep kSteps[] = {
+    {0, false, nullptr},  {2, false, "relu1_2"}, {4, true, nullptr},    {5, false, nullptr},
+    {7, false, "relu2_2"}, {9, true, nullptr},   {10, false, nullptr},  {12, false, "relu3_2"},
+    {14, false, nullptr}, {16, false, nullptr},  {18, true, nullptr},   {19, false, nullptr},
+    {21, false, "relu4_2"}, {23, false, nullptr}, {25, false, nullptr}, {27, true, nullptr},
+    {28, false, nullptr}, {30, false, "relu5_2"},
+};
+const double kMean[3] = {0.485, 0.456, 0.406};
+const double kStd[3] = {0.229, 0.224, 0.225};
+}  // namespace
+
+std::unique_ptr<VGG19Features> VGG19Features::from_state_dict(const StateDict& sd, const std::string& what) {
+  std::unique_ptr<VGG19Features> vgg(new VGG19Features());
+  Generator gen(0);  // placeholder init, overwritten below
+  int64_t cin = 3;
+  StateDict used;
+  for (const VggStep& s : kSteps) {
+    if (s.pool) continue;
+    const std::string w = "features." + std::to_string(s.index) + ".weight";
+    const std::string b = "features." + std::to_string(s.index) + ".bias";
+    auto wi = sd.find(w), bi = sd.find(b);
+    DPT_CHECK(wi != sd.end() && bi != sd.end(), what << ": VGG19 parameter " << (wi == sd.end() ? w : b)
+                                                     << " is missing (torchvision vgg19().features names expected)");
+    const Shape& ws = wi->second.shape();
+    DPT_CHECK(ws.size() == 4 && ws[1] == cin && ws[2] == 3 && ws[3] == 3 && ws[0] > 0,
+              what << ": " << w << " must be [out, " << cin << ", 3, 3], got " << shape_str(ws));
+    DPT_CHECK(bi->second.shape() == Shape{ws[0]},
+              what << ": " << b << " must be [" << ws[0] << "], got " << bi->second.shape_str());
+    auto conv = std::make_unique<Conv2d>(cin, ws[0], 3, 1, 1, gen);
+    vgg->register_module("features." + std::to_string(s.index), conv.get());
+    vgg->convs.emplace_back(s.index, std::move(conv));
+    used[w] = wi->second;
+    used[b] = bi->second;
+    cin = ws[0];
+  }
+  vgg->load_state_dict(used, what);
+  vgg->set_requires_grad(false);
+  return vgg;
+}
+
+std::unique_ptr<VGG19Features> VGG19Features::from_file(const std::string& path) {
+  SafetensorsFile f = SafetensorsFile::read(path);
+  StateDict sd;
+  for (const std::string& n : f.names())
+    if (n.rfind("features.", 0) == 0) sd[n] = f.tensor(n).to(DType::F32);
+  return from_state_dict(sd, path);
+}
+
+std::map<std::string, Tensor> VGG19Features::forward(const Tensor& y) const {
+  DPT_CHECK(y.dim() == 4 && y.size(1) == 3, "VGG19Features: input must be [N, 3, H, W], got " << y.shape_str());
+  const DType dt = y.dtype();
+  std::vector<double> scale(3), shift(3);
+  for (int c = 0; c < 3; ++c) {  // ((y + 1)/2 - mean)/std = y * (0.5/std) + (0.5 - mean)/std
+    scale[c] = 0.5 / kStd[c];
+    shift[c] = (0.5 - kMean[c]) / kStd[c];
+  }
+  Tensor a = Tensor::from_vector(scale, {1, 3, 1, 1}).to(dt).to(y.device());
+  Tensor b = Tensor::from_vector(shift, {1, 3, 1, 1}).to(dt).to(y.device());
+  Tensor x = y * a + b;
+  std::map<std::string, Tensor> feats;
+  size_t ci = 0;
+  for (const VggStep& s : kSteps) {
+    if (s.pool) {
+      x = max_pool2d_2x2(x);
+      continue;
+    }
+    x = relu(convs[ci++].second->forward(x));
+    if (s.tap) feats[s.tap] = x;
+  }
+  return feats;
+}
+
+PerceptualStyle perceptual_style_losses(const VGG19Features& vgg, const Tensor& y_hat, const Tensor& y,
+                                        bool with_style) {
+  DPT_CHECK(y_hat.shape() == y.shape(), "perceptual_style_losses: y_hat " << y_hat.shape_str() << " and y "
+                                                                          << y.shape_str() << " differ");
+  std::map<std::string, Tensor> fh = vgg.forward(y_hat), fy;
+  {
+    NoGradGuard ng;
+    fy = vgg.forward(y.detach());
+  }
+  PerceptualStyle out;
+  for (const char* v : kPerceptualLayers) {
+    Tensor t = mse_loss(fh.at(v), fy.at(v));
+    out.Lp = out.Lp.defined() ? out.Lp + t : t;
+  }
+  if (with_style)
+    for (const char* v : kStyleLayers) {
+      Tensor t = style_term(fh.at(v), fy.at(v));
+      out.Ls = out.Ls.defined() ? out.Ls + t : t;
+    }
+  return out;
+}
+
+}  // namespace dpt

@@ -1,0 +1,34 @@
+// CPU kernels of conv2d: thin Tensor-level entry points over the GEMM passes of ops/cpu/conv_gemm.h.
+#include "ops/conv2d.h"
+
+#include "ops/cpu/conv_gemm.h"
+
+namespace dpt::cpu {
+
+namespace {
+// x [N, C, H, W], w [K, C/g, k, k], y [N, K, Ho, Wo].
+ConvShape conv2d_shape(const Tensor& x, const Tensor& w, const Tensor& y, const ConvParams& p) {
+  return {x.size(0), x.size(1), x.size(2), x.size(3), y.size(1), y.size(2), y.size(3),
+          static_cast<int>(w.size(2)), p.stride, p.padding, p.groups};
+}
+template <class T> const T* opt_data(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
+}  // namespace
+
+void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p, Tensor& out) {
+  const ConvShape s = conv2d_shape(x, w, out, p);
+  DPT_DISPATCH_FLOAT(x.dtype(), conv_forward_pass<scalar_t>(s, x.data<scalar_t>(), w.data<scalar_t>(),
+                                                            opt_data<scalar_t>(b), out.data<scalar_t>()));
+}
+
+void conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& gout, const ConvParams& p, Tensor& gx,
+                     Tensor& gw, Tensor& gb) {
+  const ConvShape s = conv2d_shape(x, w, gout, p);
+  DPT_DISPATCH_FLOAT(x.dtype(), {
+    const scalar_t* go = gout.data<scalar_t>();
+    if (gx.defined()) conv_backward_data_pass<scalar_t>(s, go, w.data<scalar_t>(), nullptr, gx.data<scalar_t>());
+    if (gw.defined()) conv_backward_weight_pass<scalar_t>(s, x.data<scalar_t>(), go, gw.data<scalar_t>());
+    if (gb.defined()) channel_sum<scalar_t>(s.N, s.K, s.Ho * s.Wo, go, gb.data<scalar_t>());
+  });
+}
+
+}  // namespace dpt::cpu

@@ -1,0 +1,19 @@
+// Direct (im2col-free) kernels for stride-1 convolutions with few output channels per group: the
+// networks' 3-channel output convs and the discriminator's 1-channel head. With K/g output channels an
+// im2col matrix costs one element per 2 K/g flops, which would dominate; these kernels read padded
+// input rows directly instead (vectorised over output columns).
+#pragma once
+#include "ops/cpu/conv_gemm.h"
+
+namespace dpt::cpu {
+
+constexpr int64_t kDirectMaxOutPerGroup = 8;
+
+// Stride 1, K/groups <= kDirectMaxOutPerGroup, padding < k.
+bool conv_direct_eligible(const ConvShape& s);
+
+// Same contracts as conv_forward_pass / conv_backward_weight_pass (ops/cpu/conv_gemm.h).
+template <class T> void conv_forward_direct(const ConvShape& s, const T* x, const T* w, const T* bias, T* out);
+template <class T> void conv_backward_weight_direct(const ConvShape& s, const T* x, const T* gout, T* gw);
+
+}  // namespace dpt::cpu

@@ -1,0 +1,44 @@
+// The three GEMM-based convolution passes shared by conv2d and conv_transpose2d (CPU):
+// forward (im2col + GEMM), backward-data (GEMM + col2im) and backward-weight, with groups inside.
+//
+// Note [conv determinism]
+// Work is split into tasks that own disjoint parts of the result: forward (sample, group, block of
+// output positions), backward-data (sample, group, block of input channels), backward-weight (group,
+// block of weight columns; each task sums over all samples itself). Every result element is therefore
+// summed by one task in one fixed order, whatever the thread count: results are bitwise reproducible
+// across runs and thread counts, with no atomics and no per-thread partial sums.
+//
+// Note [conv_transpose2d as conv2d]
+// conv_transpose2d(x, w) is the adjoint of conv2d with the same weight (w [Cin, Cout/g, k, k] read as
+// a conv2d weight [K = Cin, C/g = Cout/g, k, k]): its forward is conv2d's backward-data applied to x,
+// its dx is conv2d's forward applied to dout, and its dw is conv2d's backward-weight with the roles of
+// x and dout swapped. So ConvShape always describes the conv2d view: input [N, C, H, W] -> output
+// [N, K, Ho, Wo].
+#pragma once
+#include <cstdint>
+
+namespace dpt::cpu {
+
+struct ConvShape {
+  int64_t N, C, H, W;  // conv2d-view input
+  int64_t K, Ho, Wo;   // conv2d-view output channels and size
+  int k, stride, pad, groups;
+};
+
+// The passes (each picks the GEMM kernels below or, for stride-1 convs with few output channels per
+// group, the direct kernels of ops/cpu/conv_direct.h):
+// out [N, K, Ho, Wo] = conv(x [N, C, H, W], w [K, C/g, k, k]) + bias [K] (bias may be null).
+template <class T> void conv_forward_pass(const ConvShape& s, const T* x, const T* w, const T* bias, T* out);
+// gx [N, C, H, W] = (bias [C] per channel, or 0) + conv^T(gout [N, K, Ho, Wo]) (overwrites gx).
+template <class T> void conv_backward_data_pass(const ConvShape& s, const T* gout, const T* w, const T* bias, T* gx);
+// gw [K, C/g, k, k] = sum_n gout[n] im2col(x[n])^T (overwrites gw).
+template <class T> void conv_backward_weight_pass(const ConvShape& s, const T* x, const T* gout, T* gw);
+
+// The GEMM kernels (im2col + GEMM, GEMM + col2im), same contracts; any shape.
+template <class T> void conv_forward_gemm(const ConvShape& s, const T* x, const T* w, const T* bias, T* out);
+template <class T> void conv_backward_data_gemm(const ConvShape& s, const T* gout, const T* w, const T* bias, T* gx);
+template <class T> void conv_backward_weight_gemm(const ConvShape& s, const T* x, const T* gout, T* gw);
+// out[c] = sum over n and the HW positions of g [N, C, HW] (accumulated in double, deterministic).
+template <class T> void channel_sum(int64_t N, int64_t C, int64_t HW, const T* g, T* out);
+
+}  // namespace dpt::cpu

@@ -1,0 +1,74 @@
+// Autograd wrappers and argument checks for the elementwise ops (kernels in ops/cpu, ops/cuda).
+#include "ops/elementwise.h"
+
+#include "core/autograd.h"
+#include "core/dispatch.h"
+#include "ops/reduce.h"
+
+namespace dpt {
+
+Shape broadcast_shapes(const Shape& a, const Shape& b) {
+  size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    DPT_CHECK(da == db || da == 1 || db == 1,
+              "shapes " << shape_str(a) << " and " << shape_str(b) << " cannot be broadcast together");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+namespace {
+
+// Left-pads a shape with 1s to `rank` dims (a view of contiguous data stays contiguous).
+Tensor to_rank(const Tensor& t, size_t rank) {
+  if (static_cast<size_t>(t.dim()) == rank) return t;
+  Shape s(rank - t.dim(), 1);
+  s.insert(s.end(), t.shape().begin(), t.shape().end());
+  return t.reshape(s);
+}
+
+Tensor unary(UnaryOp op, const char* name, const Tensor& x, double alpha) {
+  Tensor xc = x.contiguous();
+  Tensor out = Tensor::empty_like(xc);
+  DPT_DISPATCH(xc.device(), unary_forward, op, xc, out, alpha);
+  Tensor xs = xc.detach(), ys = out.detach();
+  return make_result(out, name, {x}, [op, xs, ys, alpha](const Tensor& g) {
+    Tensor gx = Tensor::empty_like(xs);
+    DPT_DISPATCH(xs.device(), unary_backward, op, xs, ys, g.contiguous(), gx, alpha);
+    return std::vector<Tensor>{gx};
+  });
+}
+
+Tensor binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+  DPT_CHECK(a.device() == b.device(), name << ": operands on " << a.device().str() << " and " << b.device().str());
+  DPT_CHECK(a.dtype() == b.dtype(), name << ": dtypes " << dtype_name(a.dtype()) << " and " << dtype_name(b.dtype()));
+  Shape shape = broadcast_shapes(a.shape(), b.shape());
+  Tensor ac = to_rank(a.contiguous(), shape.size()), bc = to_rank(b.contiguous(), shape.size());
+  Tensor out = Tensor::empty(shape, a.dtype(), a.device());
+  DPT_DISPATCH(a.device(), binary_forward, op, ac, bc, out);
+  Shape sa = a.shape(), sb = b.shape();
+  Tensor as = op == BinaryOp::Mul ? a.detach() : Tensor(), bs = op == BinaryOp::Mul ? b.detach() : Tensor();
+  return make_result(out, name, {a, b}, [op, sa, sb, as, bs](const Tensor& g) {
+    Tensor ga = op == BinaryOp::Mul ? mul(g, bs) : g;
+    Tensor gb = op == BinaryOp::Mul ? mul(g, as) : (op == BinaryOp::Sub ? mul_scalar(g, -1.0) : g);
+    return std::vector<Tensor>{sum_to(ga, sa), sum_to(gb, sb)};
+  });
+}
+
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Add, "add", a, b); }
+Tensor sub(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Sub, "sub", a, b); }
+Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, "mul", a, b); }
+Tensor add_scalar(const Tensor& a, double s) { return unary(UnaryOp::AddScalar, "add_scalar", a, s); }
+Tensor mul_scalar(const Tensor& a, double s) { return unary(UnaryOp::MulScalar, "mul_scalar", a, s); }
+Tensor abs(const Tensor& x) { return unary(UnaryOp::Abs, "abs", x, 0.0); }
+Tensor square(const Tensor& x) { return unary(UnaryOp::Square, "square", x, 0.0); }
+Tensor relu(const Tensor& x) { return unary(UnaryOp::Relu, "relu", x, 0.0); }
+Tensor leaky_relu(const Tensor& x, double slope) { return unary(UnaryOp::LeakyRelu, "leaky_relu", x, slope); }
+Tensor tanh(const Tensor& x) { return unary(UnaryOp::Tanh, "tanh", x, 0.0); }
+
+}  // namespace dpt

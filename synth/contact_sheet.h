@@ -1,0 +1,14 @@
+// A contact sheet for eyeballing the synthetic world: one row per person with each view's image next to
+// a visualisation of its IUV, and the person's ground-truth atlas at the end of the row.
+#pragma once
+#include "synth/dataset.h"
+
+namespace dpt::synth {
+
+// IUV shown as R = U byte, G = V byte, B = 10 I (background black).
+Image8 iuv_visual(const Frame& f);
+
+// Persons 0..persons-1, views 0..views-1 (capped by opt.views), rendered as write_dataset would.
+Image8 make_contact_sheet(const DatasetOptions& opt, int persons, int views);
+
+}  // namespace dpt::synth

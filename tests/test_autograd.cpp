@@ -1,0 +1,116 @@
+// Autograd behaviour (Note [autograd]): accumulation, no-grad, detach, graph freeing, views, RNG.
+#include <doctest/doctest.h>
+
+#include "core/autograd.h"
+#include "core/allocator.h"
+#include "core/rng.h"
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
+#include "tests/test_util.h"
+
+using namespace dpt;
+using namespace dpt::test;
+
+TEST_CASE("autograd/gradients accumulate over two backward calls") {
+  Tensor w = Tensor::from_vector(std::vector<double>{1, 2, 3}, {3}).set_requires_grad(true);
+  sum(w * w).backward();
+  CHECK(w.grad().to_vector() == std::vector<double>{2, 4, 6});
+  sum(w * 3.0).backward();
+  CHECK(w.grad().to_vector() == std::vector<double>{5, 7, 9});
+  w.zero_grad();
+  CHECK_FALSE(w.grad().defined());
+}
+
+TEST_CASE("autograd/a tensor used twice sums both paths") {
+  Tensor x = Tensor::from_vector(std::vector<double>{2}, {1}).set_requires_grad(true);
+  Tensor y = x * x + x;  // dy/dx = 2x + 1
+  sum(y).backward();
+  CHECK(x.grad().item() == 5.0);
+}
+
+TEST_CASE("autograd/no_grad records nothing") {
+  Tensor x = Tensor::ones({2}).set_requires_grad(true);
+  {
+    NoGradGuard ng;
+    Tensor y = x * 2.0;
+    CHECK_FALSE(y.grad_fn());
+    CHECK_FALSE(grad_enabled());
+  }
+  CHECK(grad_enabled());
+  CHECK((x * 2.0).grad_fn());
+}
+
+TEST_CASE("autograd/detach stops the gradient and shares storage") {
+  Tensor x = Tensor::from_vector(std::vector<double>{1, 2}, {2}).set_requires_grad(true);
+  Tensor d = x.detach();
+  CHECK(d.storage() == x.storage());
+  CHECK_FALSE(d.requires_grad());
+  Tensor y = sum(x * d);  // d is a constant: dy/dx = d
+  y.backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{1, 2});
+}
+
+TEST_CASE("autograd/the graph is freed after backward") {
+  Tensor x = Tensor::ones({4}, DType::F64).set_requires_grad(true);
+  Tensor h = x * 3.0;
+  std::weak_ptr<Node> node = h.grad_fn();
+  Tensor y = sum(h);
+  CHECK_FALSE(node.expired());
+  y.backward();
+  CHECK(node.expired());
+  CHECK_FALSE(y.grad_fn());
+  // retain_graph keeps it for a second pass
+  Tensor y2 = sum(x * 2.0);
+  y2.backward(Tensor(), /*retain_graph=*/true);
+  y2.backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{7, 7, 7, 7});
+}
+
+TEST_CASE("autograd/backward errors are clear") {
+  Tensor x = Tensor::ones({3});
+  CHECK_THROWS_WITH_AS(x.backward(), doctest::Contains("does not require grad"), Error);
+  Tensor w = Tensor::ones({3}).set_requires_grad(true);
+  CHECK_THROWS_WITH_AS((w * 2.0).backward(), doctest::Contains("non-scalar"), Error);
+}
+
+TEST_CASE("core/views share storage and copy_ respects strides") {
+  Tensor x = Tensor::from_vector(std::vector<float>{0, 1, 2, 3, 4, 5}, {2, 3});
+  Tensor t = x.permute({1, 0});
+  CHECK_FALSE(t.is_contiguous());
+  CHECK(t.contiguous().to_vector() == std::vector<double>{0, 3, 1, 4, 2, 5});
+  Tensor s = x.slice(1, 1, 3);
+  CHECK(s.to_vector() == std::vector<double>{1, 2, 4, 5});
+  s.detach().fill_(9);
+  CHECK(x.to_vector() == std::vector<double>{0, 9, 9, 3, 9, 9});
+  CHECK(x.to(DType::F64).dtype() == DType::F64);
+  CHECK_THROWS_AS(x.reshape({4, 2}), Error);
+}
+
+TEST_CASE("core/rng is deterministic and independent of the thread count") {
+  Generator a(7), b(7), c(8);
+  Tensor x = Tensor::empty({1000}), y = Tensor::empty({1000}), z = Tensor::empty({1000});
+  normal_(x, 0, 1, a);
+  normal_(y, 0, 1, b);
+  normal_(z, 0, 1, c);
+  CHECK(x.to_vector() == y.to_vector());
+  CHECK(x.to_vector() != z.to_vector());
+  std::vector<double> v = x.to_vector();
+  double m = 0, s = 0;
+  for (double e : v) m += e / v.size();
+  for (double e : v) s += (e - m) * (e - m) / v.size();
+  CHECK(std::abs(m) < 0.1);
+  CHECK(std::abs(s - 1.0) < 0.15);
+}
+
+TEST_CASE("core/allocator reuses freed blocks and tracks peak") {
+  CachingAllocator& alloc = allocator_for(DeviceType::CPU);
+  alloc.reset_peak();
+  size_t before = alloc.stats().current_bytes;
+  { Tensor t = Tensor::empty({1 << 20}); }
+  MemoryStats s1 = alloc.stats();
+  CHECK(s1.current_bytes == before);
+  CHECK(s1.peak_bytes >= before + (4u << 20));
+  CHECK(s1.cached_bytes >= (4u << 20));
+  { Tensor t = Tensor::empty({1 << 20}); }
+  CHECK(alloc.stats().cached_bytes == s1.cached_bytes);  // same block came back from the cache
+}

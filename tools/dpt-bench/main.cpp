@@ -1,0 +1,216 @@
+// dpt-bench: times the CPU kernels of the model's heavy ops on the shapes the model runs.
+// Each row: warm-up runs, then the median of N timed runs of the kernel alone (preallocated outputs,
+// no autograd), and GFLOP/s = 2 x multiply-adds of the dense definition / median time (for a conv:
+// 2 N Cout (Cin/g) k^2 Ho Wo, padding taps included, as conv benchmarks usually count).
+#include <cblas.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "core/threading.h"
+#include "ops/conv2d.h"
+#include "ops/cpu/packed_gemm.h"
+#include "ops/gram.h"
+#include "ops/linear.h"
+
+using namespace dpt;
+
+namespace {
+
+struct Options {
+  int threads = 0;
+  int runs = 5;
+  int warmup = 1;
+  int64_t batch = 8;
+  std::string filter;
+};
+
+void usage(FILE* out) {
+  std::fprintf(out,
+               "usage: dpt-bench ops [--threads N] [--runs N] [--warmup N] [--batch N] [--filter TEXT]\n"
+               "\n"
+               "Times the CPU kernels of conv2d / conv_transpose2d (forward, dx, dw), linear and gram on the\n"
+               "model's shapes and prints op, shape, median ms over --runs timed runs (after --warmup runs),\n"
+               "and GFLOP/s. Rows whose name contains --filter TEXT are run (default: all).\n"
+               "  --threads N  threads for OpenMP and OpenBLAS (default: DPT_THREADS or all cores)\n"
+               "  --runs N     timed runs per row (default 5)\n"
+               "  --warmup N   untimed runs first (default 1)\n"
+               "  --batch N    batch size of every shape (default 8)\n");
+}
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+Tensor randn(const Shape& s, uint64_t seed) {
+  Tensor t = Tensor::empty(s, DType::F32);
+  Generator g(seed);
+  uniform_(t, -1.0, 1.0, g);
+  return t;
+}
+
+void row(const Options& o, const std::string& op, const std::string& shape, double flops,
+         const std::function<void()>& fn) {
+  if (!o.filter.empty() && (op + " " + shape).find(o.filter) == std::string::npos) return;
+  for (int i = 0; i < o.warmup; ++i) fn();
+  std::vector<double> t;
+  for (int i = 0; i < o.runs; ++i) {
+    double t0 = now_s();
+    fn();
+    t.push_back(now_s() - t0);
+  }
+  std::sort(t.begin(), t.end());
+  const double med = t[t.size() / 2];
+  std::printf("%-26s %-52s %10.2f %9.1f\n", op.c_str(), shape.c_str(), med * 1e3, flops / med * 1e-9);
+  std::fflush(stdout);
+}
+
+std::string dims(const Shape& s) { return shape_str(s); }
+
+// conv2d (transposed = false) or conv_transpose2d on x [N, Cin, H, W] with Cout outputs: forward, dx, dw.
+void conv_rows(const Options& o, const std::string& name, int64_t N, int64_t Cin, int64_t H, int64_t W, int64_t Cout,
+               int k, int stride, int pad, int groups, int out_pad, bool transposed) {
+  ConvParams p;
+  p.stride = stride;
+  p.padding = pad;
+  p.groups = groups;
+  p.output_padding = out_pad;
+  const int64_t Ho = transposed ? conv_transpose2d_out_size(H, k, p) : conv2d_out_size(H, k, p);
+  const int64_t Wo = transposed ? conv_transpose2d_out_size(W, k, p) : conv2d_out_size(W, k, p);
+  Tensor x = randn({N, Cin, H, W}, 1);
+  Tensor w = transposed ? randn({Cin, Cout / groups, k, k}, 2) : randn({Cout, Cin / groups, k, k}, 2);
+  Tensor b = randn({Cout}, 3);
+  Tensor out = Tensor::empty({N, Cout, Ho, Wo}), gout = randn({N, Cout, Ho, Wo}, 4);
+  Tensor gx = Tensor::empty_like(x), gw = Tensor::empty_like(w), none;
+  // conv: 2 N Cout (Cin/g) k^2 Ho Wo; conv_transpose2d (its adjoint): 2 N Cin (Cout/g) k^2 H W.
+  const double spatial = transposed ? static_cast<double>(H) * W : static_cast<double>(Ho) * Wo;
+  const double flops = 2.0 * N * (transposed ? Cin : Cout) * (transposed ? Cout / groups : Cin / groups) * k * k * spatial;
+  const std::string shape = "x" + dims(x.shape()) + (groups > 1 ? " g" + std::to_string(groups) : std::string()) +
+                            " k" + std::to_string(k) + "s" + std::to_string(stride) + " ->" + dims(out.shape());
+  const std::string op = (transposed ? "deconv " : "conv ") + name;
+  if (transposed) {
+    row(o, op + " fwd", shape, flops, [&] { cpu::conv_transpose2d_forward(x, w, b, p, out); });
+    row(o, op + " dx", shape, flops, [&] { cpu::conv_transpose2d_backward(x, w, gout, p, gx, none, none); });
+    row(o, op + " dw", shape, flops, [&] { cpu::conv_transpose2d_backward(x, w, gout, p, none, gw, none); });
+  } else {
+    row(o, op + " fwd", shape, flops, [&] { cpu::conv2d_forward(x, w, b, p, out); });
+    row(o, op + " dx", shape, flops, [&] { cpu::conv2d_backward(x, w, gout, p, gx, none, none); });
+    row(o, op + " dw", shape, flops, [&] { cpu::conv2d_backward(x, w, gout, p, none, gw, none); });
+  }
+}
+
+void run_ops(const Options& o) {
+  const int64_t N = o.batch;
+  std::printf("# dpt-bench ops: %d threads, float32, GEMM micro-kernel %s (%dx%d), median of %d runs\n",
+              num_threads(), cpu::gemm_tile<float>().isa, cpu::gemm_tile<float>().mr, cpu::gemm_tile<float>().nr,
+              o.runs);
+  std::printf("%-26s %-52s %10s %9s\n", "op", "shape", "ms", "GFLOP/s");
+
+  // The reference point: one OpenBLAS sgemm with the FLOPs of the 256-channel conv forward
+  // (M = Cout, N = Ho Wo, K = Cin k^2 per sample) -- what im2col + sgemm could reach at best.
+  {
+    const int64_t M = 256, Nn = 64 * 64, K = 256 * 9;
+    Tensor a = randn({M, K}, 5), bm = randn({K, Nn}, 6), c = Tensor::empty({M, Nn});
+    row(o, "openblas sgemm x" + std::to_string(N), "[256 x 2304] x [2304 x 4096] (conv 256 fwd)", 2.0 * N * M * Nn * K,
+        [&] {
+          for (int64_t n = 0; n < N; ++n)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, Nn, K, 1.0f, a.data<float>(), K,
+                        bm.data<float>(), Nn, 0.0f, c.data<float>(), Nn);
+        });
+  }
+
+  conv_rows(o, "256", N, 256, 64, 64, 256, 3, 1, 1, 1, 0, false);
+  // Inpainter at S = 256 (ARCHITECTURE 4.2): groups 24, widths c(j) = 32, 64, 128, 128, 128, 128.
+  conv_rows(o, "inpaint.enc0", N, 24 * 4, 256, 256, 24 * 32, 3, 2, 1, 24, 0, false);
+  conv_rows(o, "inpaint.enc1", N, 24 * 32, 128, 128, 24 * 64, 3, 2, 1, 24, 0, false);
+  conv_rows(o, "inpaint.enc3", N, 24 * 128, 32, 32, 24 * 128, 3, 2, 1, 24, 0, false);
+  conv_rows(o, "inpaint.enc5", N, 24 * 128, 8, 8, 24 * 128, 3, 2, 1, 24, 0, false);
+  conv_rows(o, "inpaint.dec0", N, 24 * 384, 4, 4, 24 * 128, 3, 2, 1, 24, 1, true);
+  conv_rows(o, "inpaint.dec3", N, 24 * 128, 32, 32, 24 * 128, 3, 2, 1, 24, 1, true);
+  conv_rows(o, "inpaint.dec5", N, 24 * 64, 128, 128, 24 * 32, 3, 2, 1, 24, 1, true);
+  conv_rows(o, "inpaint.out", N, 24 * 32, 256, 256, 24 * 3, 3, 1, 1, 24, 0, false);
+
+  {  // fusion layer at S = 256: Linear(24 * 128 * 16 -> 256)
+    const int64_t in = 24 * 128 * 16, out = 256;
+    Tensor x = randn({N, in}, 7), w = randn({out, in}, 8), b = randn({out}, 9), y = Tensor::empty({N, out});
+    Tensor g = randn({N, out}, 10), gx = Tensor::empty_like(x), gw = Tensor::empty_like(w), none;
+    const std::string shape = "x" + dims(x.shape()) + " w" + dims(w.shape());
+    const double flops = 2.0 * N * in * out;
+    row(o, "linear fwd", shape, flops, [&] { cpu::linear_forward(x, w, b, y); });
+    row(o, "linear dx", shape, flops, [&] { cpu::linear_backward(x, w, g, gx, none, none); });
+    row(o, "linear dw", shape, flops, [&] { cpu::linear_backward(x, w, g, none, gw, none); });
+  }
+  {  // style loss on relu3-level VGG features
+    Tensor f = randn({N, 256, 64, 64}, 11), gm = Tensor::empty({N, 256, 256}), g = randn({N, 256, 256}, 12);
+    Tensor gf = Tensor::empty_like(f);
+    const std::string shape = "f" + dims(f.shape());
+    row(o, "gram fwd", shape, 1.0 * N * 256 * 257 * 64 * 64, [&] { cpu::gram_forward(f, gm); });
+    row(o, "gram df", shape, 2.0 * N * 256 * 256 * 64 * 64, [&] { cpu::gram_backward(f, g, gf); });
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  std::string cmd;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* name) -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "dpt-bench: %s needs a value\n", name);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    auto int_value = [&](const char* name, int64_t lo) -> int64_t {
+      std::string v = value(name);
+      char* end = nullptr;
+      long long n = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end || n < lo) {
+        std::fprintf(stderr, "dpt-bench: %s needs an integer >= %lld, got '%s'\n", name, static_cast<long long>(lo),
+                     v.c_str());
+        std::exit(2);
+      }
+      return n;
+    };
+    if (a == "--help" || a == "-h") {
+      usage(stdout);
+      return 0;
+    } else if (a == "--threads") {
+      o.threads = static_cast<int>(int_value("--threads", 1));
+    } else if (a == "--runs") {
+      o.runs = static_cast<int>(int_value("--runs", 1));
+    } else if (a == "--warmup") {
+      o.warmup = static_cast<int>(int_value("--warmup", 0));
+    } else if (a == "--batch") {
+      o.batch = int_value("--batch", 1);
+    } else if (a == "--filter") {
+      o.filter = value("--filter");
+    } else if (cmd.empty() && !a.empty() && a[0] != '-') {
+      cmd = a;
+    } else {
+      std::fprintf(stderr, "dpt-bench: unknown argument '%s'\n", a.c_str());
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (cmd != "ops") {
+    usage(stderr);
+    return 2;
+  }
+  if (o.threads > 0) set_num_threads(o.threads);
+  try {
+    run_ops(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dpt-bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,206 @@
+// dpt-eval: SSIM, MS-SSIM, L1 and PSNR of predictions against ground truth, over the whole image and the
+// person region (see --help). A thin front-end over eval/ (match.h, evaluate.h, report.h).
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "core/error.h"
+#include "core/threading.h"
+#include "eval/evaluate.h"
+#include "eval/match.h"
+#include "eval/report.h"
+#include "io/file_io.h"
+#include "io/image.h"
+#include "io/iuv.h"
+#include "io/json.h"
+#include "io/safetensors.h"
+
+namespace {
+
+const char* kUsage = R"(usage: dpt-eval --pred-dir DIR --gt-dir DIR [options]
+       dpt-eval --pred-dir DIR --data-root ROOT [--split test] [options]
+
+Compares predicted images with the ground truth: SSIM and MS-SSIM as pose-transfer papers compute them
+(scikit-image structural_similarity, Gaussian window 11, sigma 1.5, population covariance, per RGB channel,
+data range 255; MS-SSIM with 5 scales and the standard weights), L1 and PSNR; with IUV maps also on the
+person region only (pixels whose target part index is > 0). Prints the means, writes a JSON report and an
+image grid. Exit status: 0 on success, 1 on an error, 2 on a usage error.
+
+matching (all names: .png, .jpg or .jpeg):
+  without --pairs  every image of --pred-dir is compared with the --gt-dir image of the same name (or the
+                   same name with another image extension); IUV map: --iuv-dir/<name>.png (or
+                   <name>_iuv.png, <name>_IUV.png)
+  with --pairs     one comparison per row of the CSV (header with columns from,to): prediction
+                   --pred-dir/<from>___<to>.png (names without extension, three underscores), ground truth
+                   and IUV map those of the target <to>
+
+options:
+  --pred-dir DIR       predictions
+  --gt-dir DIR         ground-truth images
+  --iuv-dir DIR        target IUV maps: adds the person-region metrics
+  --pairs CSV          pairs file (see matching)
+  --data-root ROOT     a dataset in the layout of dpt-synth / DeepFashion: sets --gt-dir ROOT/<split>,
+                       --iuv-dir ROOT/<split>_iuv (when present) and --pairs ROOT/pairs-<split>.csv
+                       (when present), unless given explicitly
+  --split NAME         split for --data-root (default test)
+  --no-pairs           with --data-root: match by name, ignore the pairs file
+  --iuv-order ORDER    channel order of the IUV maps: bgr (DensePose, default), rgb or auto
+  --json FILE          write the report (settings, means, every image) as JSON
+  --grid FILE.png      write a grid of the first images: ground truth | prediction per row
+  --max-grid N         rows in the grid (default 16)
+  --per-image          print one line per image (default: only when there are at most 20)
+  --threads N          worker threads (default 0 = all cores)
+  --quiet              no progress line and no tables
+  --inception FILE     Inception-v3 weights (safetensors) for IS / FID: not implemented in this version
+                       (the file is checked, then dpt-eval stops with an error; no numbers are made up)
+  --help               this text
+
+conventions: L1 is mean |pred - gt| on images in [0, 1] (twice this on [-1, 1]); PSNR uses data range 255
+and averages per-image values (identical images, with infinite PSNR, are left out and counted). MS-SSIM
+needs a smaller side of 176 pixels for 5 scales; smaller images use the scales that fit (each >= 11
+pixels) with renormalised weights, and the report says so. Details: eval/ssim.h, eval/metrics.h.
+
+example:
+  dpt-eval --pred-dir out/test --data-root data/synth --json eval.json --grid eval.png
+)";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+long long parse_int(const std::string& opt, const std::string& s, long long lo, long long hi) {
+  size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != s.size()) throw UsageError(opt + ": expected an integer, got '" + s + "'");
+  if (v < lo || v > hi)
+    throw UsageError(opt + ": " + s + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+  return v;
+}
+
+struct Options {
+  dpt::eval::MatchOptions match;
+  std::string data_root, split = "test", iuv_order = "bgr", json, grid, inception;
+  bool no_pairs = false, per_image = false, per_image_given = false, quiet = false, inception_given = false;
+  long long max_grid = 16, threads = 0;
+};
+
+Options parse_args(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw UsageError(a + ": missing value");
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else if (a == "--pred-dir") o.match.pred_dir = value();
+    else if (a == "--gt-dir") o.match.gt_dir = value();
+    else if (a == "--iuv-dir") o.match.iuv_dir = value();
+    else if (a == "--pairs") o.match.pairs_csv = value();
+    else if (a == "--data-root") o.data_root = value();
+    else if (a == "--split") o.split = value();
+    else if (a == "--no-pairs") o.no_pairs = true;
+    else if (a == "--iuv-order") o.iuv_order = value();
+    else if (a == "--json") o.json = value();
+    else if (a == "--grid") o.grid = value();
+    else if (a == "--max-grid") o.max_grid = parse_int(a, value(), 1, 100000);
+    else if (a == "--per-image") o.per_image = o.per_image_given = true;
+    else if (a == "--threads") o.threads = parse_int(a, value(), 0, 4096);
+    else if (a == "--quiet") o.quiet = true;
+    else if (a == "--inception") {
+      o.inception_given = true;
+      o.inception = value();
+    } else throw UsageError("unknown option '" + a + "' (see --help)");
+  }
+  if (o.match.pred_dir.empty()) throw UsageError("--pred-dir is required (see --help)");
+  if (!o.data_root.empty()) {
+    const std::string base = o.data_root + "/" + o.split;
+    if (o.match.gt_dir.empty()) o.match.gt_dir = base;
+    std::error_code ec;
+    if (o.match.iuv_dir.empty() && std::filesystem::is_directory(base + "_iuv", ec)) o.match.iuv_dir = base + "_iuv";
+    const std::string pairs = o.data_root + "/pairs-" + o.split + ".csv";
+    if (o.match.pairs_csv.empty() && !o.no_pairs && dpt::file_exists(pairs)) o.match.pairs_csv = pairs;
+  }
+  if (o.match.gt_dir.empty()) throw UsageError("--gt-dir (or --data-root) is required (see --help)");
+  return o;
+}
+
+// IS / FID need an Inception-v3 forward pass that this version does not have: check what the user passed,
+// then say so plainly rather than print numbers.
+void inception_mode(const std::string& path) {
+  DPT_CHECK(!path.empty(), "--inception: empty file name");
+  DPT_CHECK(dpt::file_exists(path), "--inception: weights file '" << path
+                                        << "' does not exist (expected Inception-v3 weights converted to safetensors)");
+  const dpt::SafetensorsFile f = dpt::SafetensorsFile::read(path);  // a malformed file is an error naming it
+  DPT_FAIL("--inception: IS / FID are not implemented in this version: '"
+           << path << "' is a readable safetensors file (" << f.names().size()
+           << " tensors), but dpt-eval has no Inception-v3 network yet. Run without --inception for SSIM, "
+              "MS-SSIM, L1 and PSNR.");
+}
+
+dpt::Json run_json(const Options& o) {
+  dpt::Json r = dpt::Json::object();
+  r.set("pred_dir", o.match.pred_dir);
+  r.set("gt_dir", o.match.gt_dir);
+  r.set("iuv_dir", o.match.iuv_dir.empty() ? dpt::Json(nullptr) : dpt::Json(o.match.iuv_dir));
+  r.set("pairs", o.match.pairs_csv.empty() ? dpt::Json(nullptr) : dpt::Json(o.match.pairs_csv));
+  r.set("iuv_order", o.iuv_order);
+  return r;
+}
+
+int run(const Options& o) {
+  if (o.inception_given) inception_mode(o.inception);
+  dpt::set_num_threads(static_cast<int>(o.threads));
+  const dpt::IUVOrder order = dpt::parse_iuv_order(o.iuv_order);
+  const std::vector<dpt::eval::EvalItem> items = dpt::eval::match_files(o.match);
+  const bool show_progress = !o.quiet && isatty(2);
+  const auto results = dpt::eval::evaluate(items, order, [&](size_t done, size_t total) {
+    if (show_progress) std::fprintf(stderr, "\r%zu/%zu images", done, total);
+  });
+  if (show_progress) std::fprintf(stderr, "\n");
+  const dpt::eval::Summary summary = dpt::eval::summarize(results);
+  if (!o.quiet) {
+    if (o.per_image || (!o.per_image_given && results.size() <= 20)) std::cout << dpt::eval::per_image_table(results) << "\n";
+    std::cout << dpt::eval::summary_table(summary);
+  }
+  if (!o.json.empty()) {
+    const std::string text = dpt::eval::report_json(results, summary, run_json(o)).dump() + "\n";
+    dpt::write_file_atomic(o.json, text.data(), text.size());
+    if (!o.quiet) std::cout << "wrote " << o.json << "\n";
+  }
+  if (!o.grid.empty()) {
+    DPT_CHECK(dpt::file_extension(o.grid) == ".png", "--grid: '" << o.grid << "' must end in .png");
+    dpt::write_png(o.grid, dpt::eval::make_grid(items, static_cast<size_t>(o.max_grid)));
+    if (!o.quiet) std::cout << "wrote " << o.grid << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  try {
+    o = parse_args(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "dpt-eval: " << e.what() << "\n";
+    return 2;
+  }
+  try {
+    return run(o);
+  } catch (const std::exception& e) {
+    std::cerr << "dpt-eval: error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,116 @@
+// dpt-train: the staged trainer's command line (options in train/options.h, loop in train/trainer.h).
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "core/threading.h"
+#include "train/folder_data.h"
+#include "train/trainer.h"
+
+using namespace dpt;
+
+namespace {
+std::atomic<bool> g_stop{false};
+void on_signal(int) {
+  if (g_stop.exchange(true)) std::_Exit(130);  // a second Ctrl-C leaves at once
+}
+
+const char* kUsage = R"(usage: dpt-train --data DIR [options]
+
+Trains Dense Pose Transfer in stages (ARCHITECTURE.md section 6): predictive -> inpainting -> blending.
+
+  --preset NAME|FILE   start from configs/NAME.json (tiny, cpu, paper) or a JSON config file  [cpu]
+  --data DIR           dataset root: DIR/train, DIR/train_iuv, DIR/pairs-train.csv, DIR/persons-train.csv
+  --split NAME         split to train on                                                   [train]
+  --out DIR            run folder: checkpoints/, samples/, plots/, losses.jsonl, model.safetensors
+  --stages LIST        predictive | inpainting | blending | all | comma-separated list    [all]
+  --steps N            steps for every stage (overrides the preset's per-stage counts)
+  --epochs E           passes over the data per stage instead of step counts
+  --vgg FILE|random    VGG19 weights for the perceptual/style losses (README: conversion); 'random'
+                       uses random features on purpose; a missing file turns those losses off
+  --device cpu|cuda[:N]
+  --threads N          CPU threads (default: all cores, or DPT_THREADS)
+  --seed N             weight init and batch order
+  --iuv-order bgr|rgb|auto   channel order of the IUV PNGs                                 [bgr]
+  --resume FILE|auto   continue a run exactly from a training checkpoint (auto: newest in --out)
+  --set KEY=VALUE      override any config field (e.g. --set lambda_gan=0.2 --set sample_every=50)
+  --print-config       print the resolved configuration as JSON and exit
+  -h, --help
+
+Ctrl-C saves a checkpoint and exits; a non-finite loss stops with the last checkpoint intact.
+)";
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    std::string preset = "cpu", resume, split = "train", order = "bgr";
+    bool print_config = false;
+    std::vector<std::pair<std::string, std::string>> sets;
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw Error(a + " needs a value (see --help)");
+        return argv[++i];
+      };
+      if (a == "-h" || a == "--help") {
+        std::fputs(kUsage, stdout);
+        return 0;
+      } else if (a == "--preset" || a == "--config") preset = value();
+      else if (a == "--data") sets.push_back({"data", value()});
+      else if (a == "--out") sets.push_back({"out", value()});
+      else if (a == "--stages") sets.push_back({"stages", value()});
+      else if (a == "--vgg") sets.push_back({"vgg", value()});
+      else if (a == "--device") sets.push_back({"device", value()});
+      else if (a == "--threads") sets.push_back({"threads", value()});
+      else if (a == "--seed") sets.push_back({"seed", value()});
+      else if (a == "--epochs") sets.push_back({"epochs", value()});
+      else if (a == "--steps") {
+        std::string n = value();
+        for (const char* k : {"predictive_steps", "inpainting_steps", "blending_steps"}) sets.push_back({k, n});
+      } else if (a == "--set") {
+        std::string kv = value();
+        size_t eq = kv.find('=');
+        sets.push_back({kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1)});
+      } else if (a == "--resume") resume = value();
+      else if (a == "--split") split = value();
+      else if (a == "--iuv-order") order = value();
+      else if (a == "--print-config") print_config = true;
+      else throw Error("unknown option '" + a + "' (see --help)");
+    }
+    TrainOptions opts = load_train_options(preset_path(preset));
+    for (auto& [k, v] : sets) opts.set(k + "=" + v);
+    if (print_config) {
+      std::printf("%s\n", opts.to_json().dump().c_str());
+      return 0;
+    }
+    opts.validate();
+    set_num_threads(static_cast<int>(opts.threads));
+    if (resume == "auto") {
+      resume = latest_checkpoint(opts.out);
+      if (resume.empty()) std::fprintf(stderr, "--resume auto: no checkpoint in %s/checkpoints, starting fresh\n", opts.out.c_str());
+    }
+    FolderDataOptions fo;
+    fo.root = opts.data;
+    fo.split = split;
+    fo.H = opts.model.H;
+    fo.W = opts.model.W;
+    fo.batch = opts.model.batch;
+    fo.K = opts.model.K;
+    fo.order = parse_iuv_order(order);
+    FolderData data(fo);
+    std::fprintf(stderr, "dpt-train: %lld pairs, %lld persons from %s; %d threads; run folder %s\n",
+                 static_cast<long long>(data.num_pairs()), static_cast<long long>(data.num_persons()),
+                 opts.data.c_str(), num_threads(), opts.out.c_str());
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    TrainResult r = train(opts, data, resume, &g_stop);
+    if (r.interrupted) return 130;
+    std::fprintf(stderr, "done: %lld steps in %.1f s; weights in %s\n", static_cast<long long>(r.steps_run), r.seconds,
+                 r.final_checkpoint.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dpt-train: error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,39 @@
+// FolderData (see folder_data.h).
+#include "train/folder_data.h"
+
+namespace dpt {
+
+FolderData::FolderData(const FolderDataOptions& o) : o_(o), index_(DatasetIndex::load(o.root, o.split)) {
+  index_.validate(static_cast<int>(o.H), static_cast<int>(o.W), /*decode_all=*/false, o.order);
+}
+
+Batch FolderData::next(BatchKind kind, uint64_t salt, int64_t step) {
+  if (!loader_ || kind != kind_ || salt != salt_ || step != next_step_) {
+    loader_.reset();
+    LoaderOptions lo;
+    lo.kind = kind;
+    lo.batch_size = static_cast<int>(o_.batch);
+    lo.views = static_cast<int>(o_.K);
+    lo.seed = salt;
+    lo.iuv_order = o_.order;
+    lo.workers = o_.workers;
+    lo.first_batch = step;
+    loader_ = std::make_unique<DataLoader>(index_, lo);
+    kind_ = kind;
+    salt_ = salt;
+  }
+  next_step_ = step + 1;
+  return loader_->next();
+}
+
+PairBatch FolderData::pair_batch(uint64_t salt, int64_t step) {
+  Batch b = next(BatchKind::Pairs, salt, step);
+  return {b.x_s, b.iuv_s, b.iuv_t, b.y};
+}
+
+ViewBatch FolderData::view_batch(uint64_t salt, int64_t step) {
+  Batch b = next(BatchKind::Views, salt, step);
+  return {b.x_views, b.iuv_views};
+}
+
+}  // namespace dpt

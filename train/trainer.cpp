@@ -1,0 +1,296 @@
+// The staged training loop (see trainer.h). Note [resume]: batches are functions of (seed, stage, step),
+// weights and Adam moments are saved as float32 (the values themselves), so N steps + resume + N steps
+// reproduce 2N uninterrupted steps bit for bit at a fixed thread count.
+#include "train/trainer.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+
+#include "core/rng.h"
+#include "io/json.h"
+#include "models/checkpoint.h"
+#include "models/vgg.h"
+#include "train/adam.h"
+#include "train/plot.h"
+#include "train/progress.h"
+#include "train/samples.h"
+
+namespace dpt {
+
+namespace {
+
+void make_dirs(const std::string& path) {
+  std::string cur;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') {
+      if (!cur.empty()) mkdir(cur.c_str(), 0755);
+    }
+    if (i < path.size()) cur += path[i];
+  }
+  struct stat st;
+  DPT_CHECK(stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode), "cannot create the folder " << path);
+}
+
+uint64_t stage_salt(const std::string& stage) {
+  uint64_t h = 1469598103934665603ULL;
+  for (char c : stage) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ULL;
+  return h;
+}
+
+std::unique_ptr<VGG19Features> make_vgg(const TrainOptions& o, Generator& gen, bool& perceptual_on) {
+  perceptual_on = true;
+  if (o.vgg == "random") {
+    // Random features on purpose (no pretrained weights here): torchvision's topology at full width.
+    StateDict sd;
+    const int widths[] = {64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512, 512};
+    int cin = 3, idx = 0;
+    for (int w : widths) {
+      if (w == 0) {
+        ++idx;
+        continue;
+      }
+      Tensor wt = Tensor::empty({w, cin, 3, 3}), b = Tensor::empty({w});
+      default_init_(wt, cin * 9, gen);
+      default_init_(b, cin * 9, gen);
+      sd["features." + std::to_string(idx) + ".weight"] = wt;
+      sd["features." + std::to_string(idx) + ".bias"] = b;
+      cin = w;
+      idx += 2;
+    }
+    return VGG19Features::from_state_dict(sd, "random VGG19");
+  }
+  struct stat st;
+  if (o.vgg.empty() || stat(o.vgg.c_str(), &st) != 0) {
+    std::fprintf(stderr,
+                 "warning: VGG19 weights %s%s%s not found: the perceptual and style losses are OFF.\n"
+                 "         Convert torchvision's vgg19 weights (see README) and pass --vgg FILE, or --vgg random.\n",
+                 o.vgg.empty() ? "" : "'", o.vgg.c_str(), o.vgg.empty() ? "(none given)" : "'");
+    perceptual_on = false;
+    return nullptr;
+  }
+  return VGG19Features::from_file(o.vgg);
+}
+
+bool finite(const Tensor& t) { return !t.defined() || std::isfinite(t.item()); }
+
+struct RunFiles {
+  std::string out, ckpt_dir, samples_dir, plots_dir;
+  std::ofstream log;
+};
+
+std::string ckpt_name(const std::string& stage, int64_t step) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%s-%07lld.safetensors", stage.c_str(), static_cast<long long>(step));
+  return b;
+}
+
+int stage_index(const std::string& s) { return s == "predictive" ? 0 : s == "inpainting" ? 1 : 2; }
+
+// Checkpoints of the run folder, oldest first (the names sort by stage order and step).
+std::vector<std::string> list_checkpoints(const std::string& dir) {
+  std::vector<std::pair<std::pair<int, std::string>, std::string>> found;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n.size() > 12 && n.compare(n.size() - 12, 12, ".safetensors") == 0 && n.find('-') != std::string::npos)
+        found.push_back({{stage_index(n.substr(0, n.find('-'))), n}, dir + "/" + n});
+    }
+    closedir(d);
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (auto& f : found) out.push_back(f.second);
+  return out;
+}
+
+}  // namespace
+
+std::string latest_checkpoint(const std::string& out_dir) {
+  auto all = list_checkpoints(out_dir + "/checkpoints");
+  return all.empty() ? "" : all.back();
+}
+
+TrainResult train(const TrainOptions& opts, DataSource& data, const std::string& resume, const std::atomic<bool>* stop) {
+  opts.validate();
+  const Config& cfg = opts.model;
+  RunFiles f;
+  f.out = opts.out;
+  f.ckpt_dir = opts.out + "/checkpoints";
+  f.samples_dir = opts.out + "/samples";
+  f.plots_dir = opts.out + "/plots";
+  for (const auto& d : {f.out, f.ckpt_dir, f.samples_dir, f.plots_dir}) make_dirs(d);
+  {
+    std::ofstream cfg_out(f.out + "/config.json");
+    cfg_out << opts.to_json().dump() << "\n";
+  }
+  f.log.open(f.out + "/losses.jsonl", std::ios::app);
+  DPT_CHECK(f.log, "cannot write " << f.out << "/losses.jsonl");
+
+  Generator gen(opts.seed);
+  DensePoseTransfer model(cfg, gen);
+  const Device device = Device::parse(opts.device);
+  bool perceptual_on = false;
+  std::unique_ptr<VGG19Features> vgg;
+  const auto stages = opts.stage_list();
+  const bool needs_vgg = std::find(stages.begin(), stages.end(), "blending") != stages.end() || cfg.pred_lambda_p > 0;
+  if (needs_vgg) vgg = make_vgg(opts, gen, perceptual_on);
+  if (device.is_cuda()) {
+    model.to(device);
+    if (vgg) vgg->to(device);
+  }
+
+  // Resume: weights always; Adam moments and the step when the checkpoint is inside a stage we run.
+  std::string resume_stage;
+  int64_t resume_step = 0;
+  std::unique_ptr<Checkpoint> ck;
+  if (!resume.empty()) {
+    ck = std::make_unique<Checkpoint>(read_checkpoint(resume));
+    DPT_CHECK(ck->cfg == cfg, resume << ": its dpt_config differs from this run's configuration");
+    load_weights(model, *ck);
+    auto it = ck->file.metadata().find("stage");
+    auto st = ck->file.metadata().find("step");
+    DPT_CHECK(it != ck->file.metadata().end() && st != ck->file.metadata().end(),
+              resume << ": not a training checkpoint (no stage/step metadata); use it as weights with --init");
+    resume_stage = it->second;
+    resume_step = std::stoll(st->second);
+    std::fprintf(stderr, "resuming from %s (stage %s, step %lld)\n", resume.c_str(), resume_stage.c_str(),
+                 static_cast<long long>(resume_step));
+  }
+
+  TrainResult result;
+  for (const std::string& stage : stages) {
+    if (!resume_stage.empty() && stage_index(stage) < stage_index(resume_stage)) continue;
+    const int64_t items = stage == "inpainting" ? data.num_persons() : data.num_pairs();
+    const int64_t total = opts.steps_for(stage, items);
+    AdamHyper hyper{cfg.lr, cfg.beta1, cfg.beta2, cfg.adam_eps};
+    // Fresh moments per stage (section 6); blending has one Adam for the generator and one for D.
+    std::vector<std::pair<std::string, Tensor>> gparams;
+    if (stage == "predictive") gparams = model.pred->named_parameters("pred.");
+    else if (stage == "inpainting") gparams = model.inpaint->named_parameters("inpaint.");
+    else gparams = model.named_generator_parameters();
+    Adam opt_g(gparams, hyper);
+    std::unique_ptr<Adam> opt_d;
+    if (stage == "blending") opt_d = std::make_unique<Adam>(model.disc->named_parameters("disc."), hyper);
+    int64_t step = 0;
+    if (stage == resume_stage) {
+      std::vector<std::pair<std::string, Tensor>> state;
+      for (const std::string& n : ck->file.names())
+        if (n.rfind("adam.", 0) == 0) state.emplace_back(n, ck->file.tensor(n));
+      step = resume_step;
+      opt_g.load_state(state, step, resume);
+      if (opt_d) opt_d->load_state(state, step, resume);
+    }
+
+    auto save = [&](const std::string& path_name) {
+      std::vector<std::pair<std::string, Tensor>> extra = opt_g.state();
+      if (opt_d)
+        for (auto& kv : opt_d->state()) extra.push_back(kv);
+      std::map<std::string, std::string> meta{{"step", std::to_string(step)},
+                                              {"seed", std::to_string(opts.seed)},
+                                              {"stage", stage},
+                                              {"train_options", opts.to_json().dump()}};
+      const std::string path = f.ckpt_dir + "/" + path_name;
+      save_checkpoint(path, model, extra, meta);
+      auto all = list_checkpoints(f.ckpt_dir);
+      for (size_t i = 0; i + opts.keep_last < all.size(); ++i) std::remove(all[i].c_str());
+    };
+
+    std::fprintf(stderr, "== stage %s: %lld steps, batch %lld, %lld %s\n", stage.c_str(), static_cast<long long>(total),
+                 static_cast<long long>(cfg.batch), static_cast<long long>(items),
+                 stage == "inpainting" ? "persons" : "pairs");
+    Progress progress(stage, total, cfg.batch, opts.log_every);
+    Curve c_main{stage == "blending" ? "loss_G" : "loss", {}, {}}, c_d{"loss_D", {}, {}};
+    const uint64_t salt = stage_salt(stage) ^ opts.seed;
+    while (step < total) {
+      std::vector<std::pair<std::string, double>> losses;
+      PairBatch pb;
+      if (stage == "inpainting") {
+        ViewBatch vb = data.view_batch(salt, step);
+        if (device.is_cuda()) vb = {vb.x_views.to(device), vb.iuv_views.to(device)};
+        opt_g.zero_grad();
+        InpaintingLosses l = inpainting_losses(model, vb);
+        DPT_CHECK(finite(l.loss), "non-finite loss in stage inpainting at step " << step + 1
+                                      << ": stopping; the last checkpoint in " << f.ckpt_dir << " is intact");
+        l.loss.backward();
+        opt_g.step();
+        losses.push_back({"loss", l.loss.item()});
+      } else {
+        pb = data.pair_batch(salt, step);
+        if (device.is_cuda()) pb = {pb.x_s.to(device), pb.iuv_s.to(device), pb.iuv_t.to(device), pb.y.to(device)};
+        if (stage == "predictive") {
+          opt_g.zero_grad();
+          PredictiveLosses l = predictive_losses(model, pb, vgg.get());
+          DPT_CHECK(finite(l.loss), "non-finite loss in stage predictive at step " << step + 1
+                                        << ": stopping; the last checkpoint in " << f.ckpt_dir << " is intact");
+          l.loss.backward();
+          opt_g.step();
+          losses.push_back({"loss", l.loss.item()});
+          losses.push_back({"L1", l.L1.item()});
+        } else {
+          opt_g.zero_grad();
+          opt_d->zero_grad();
+          BlendingLosses l = blending_losses(model, perceptual_on ? vgg.get() : nullptr, pb);
+          DPT_CHECK(finite(l.loss_G) && finite(l.loss_D),
+                    "non-finite loss in stage blending at step " << step + 1 << " (loss_G " << l.loss_G.item()
+                        << ", loss_D " << l.loss_D.item() << "): stopping; the last checkpoint in " << f.ckpt_dir
+                        << " is intact");
+          l.loss_G.backward();
+          l.loss_D.backward();
+          opt_g.step();
+          opt_d->step();
+          losses = {{"loss_G", l.loss_G.item()}, {"loss_D", l.loss_D.item()}, {"L1", l.L1.item()}, {"L_G", l.L_G.item()}};
+          if (perceptual_on) {
+            losses.push_back({"Lp", l.Lp.item()});
+            losses.push_back({"Ls", l.Ls.item()});
+          }
+        }
+      }
+      ++step;
+      ++result.steps_run;
+      Json rec = Json::object();
+      rec.set("stage", stage);
+      rec.set("step", step);
+      for (auto& [k, v] : losses) rec.set(k, std::isfinite(v) ? Json(v) : Json());
+      rec.set("time", progress.elapsed_seconds());
+      f.log << rec.dump() << "\n";
+      f.log.flush();
+      c_main.steps.push_back(static_cast<double>(step));
+      c_main.values.push_back(losses[0].second);
+      if (stage == "blending") {
+        c_d.steps.push_back(static_cast<double>(step));
+        c_d.values.push_back(losses[1].second);
+      }
+      progress.update(step, losses);
+      if (stage != "inpainting" && (step % opts.sample_every == 0 || step == total))
+        write_sample_grid(f.samples_dir + "/" + stage + "-" + std::to_string(step) + ".png", model, pb);
+      const bool stopping = stop && stop->load();
+      if (step % opts.checkpoint_every == 0 || step == total || stopping) save(ckpt_name(stage, step));
+      if (stopping) {
+        progress.finish();
+        std::fprintf(stderr, "interrupted: checkpoint saved at %s/%s; resume with --resume %s/%s\n", f.ckpt_dir.c_str(),
+                     ckpt_name(stage, step).c_str(), f.ckpt_dir.c_str(), ckpt_name(stage, step).c_str());
+        result.interrupted = true;
+        return result;
+      }
+    }
+    progress.finish();
+    std::vector<Curve> curves{c_main};
+    if (stage == "blending") curves.push_back(c_d);
+    write_loss_plot_svg(f.plots_dir + "/" + stage + ".svg", "stage " + stage, curves);
+    result.seconds += progress.elapsed_seconds();
+    save_checkpoint(f.out + "/" + stage + ".safetensors", model);  // weights after each stage
+    resume_stage.clear();
+  }
+  result.final_checkpoint = f.out + "/model.safetensors";
+  save_checkpoint(result.final_checkpoint, model);
+  return result;
+}
+
+}  // namespace dpt
