@@ -70,8 +70,8 @@ CsvTable parse_csv(const std::string& text, const std::string& name, const std::
       table.header = fields;
       have_header = true;
       if (!expected_header.empty())
-        DPT_CHECK(fields == expected_header, name << ":" << row_line << ": expected the header '" << join(expected_header)
-                                                  << "', got '" << join(fields) << "'");
+        DPT_CHECK(fields == expected_header, name << ":" << row_line << ": expected the header '"
+                                                  << join(expected_header) << "', got '" << join(fields) << "'");
       continue;
     }
     DPT_CHECK(fields.size() == table.header.size(),

@@ -63,7 +63,8 @@ std::vector<std::pair<std::string, std::string>> read_persons_csv(const std::str
 
 std::string deepfashion_person(const std::string& name) {
   // The last "id" (or "id_") followed by 8 digits.
-  for (size_t pos = name.rfind("id"); pos != std::string::npos; pos = pos ? name.rfind("id", pos - 1) : std::string::npos) {
+  for (size_t pos = name.rfind("id"); pos != std::string::npos;
+       pos = pos ? name.rfind("id", pos - 1) : std::string::npos) {
     size_t d = pos + 2;
     if (d < name.size() && name[d] == '_') ++d;
     if (d + 8 > name.size()) continue;
@@ -105,7 +106,8 @@ DatasetIndex DatasetIndex::load(const std::string& root, const std::string& spli
   };
   if (have_persons) {
     for (const auto& np : read_persons_csv(persons_path)) {
-      DPT_CHECK(listed_person.emplace(np.first, np.second).second, persons_path << ": '" << np.first << "' listed twice");
+      DPT_CHECK(listed_person.emplace(np.first, np.second).second,
+                persons_path << ": '" << np.first << "' listed twice");
       add_sample(np.first, np.second);
     }
   }

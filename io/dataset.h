@@ -40,8 +40,8 @@ class DatasetIndex {
   // that all have one size: height x width when given (> 0), else the first sample's. Reports the first
   // max_report offenders and the total in one Error. Sets height() and width(). Uses `threads` threads
   // (<= 0: all cores).
-  void validate(int height = 0, int width = 0, bool decode_all = false, IUVOrder order = IUVOrder::BGR,
-                int threads = 0, size_t max_report = 10);
+  void validate(int height = 0, int width = 0, bool decode_all = false, IUVOrder order = IUVOrder::BGR, int threads = 0,
+                size_t max_report = 10);
 
   const std::string& root() const { return root_; }
   const std::string& split() const { return split_; }

@@ -109,8 +109,10 @@ void DataLoader::worker() {
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (err) failed_[i] = err;
-      else ready_[i] = std::move(b);
+      if (err)
+        failed_[i] = err;
+      else
+        ready_[i] = std::move(b);
     }
     cv_.notify_all();
   }

@@ -37,9 +37,9 @@ struct LoaderOptions {
 // parts and mirror U, which the paper does not do.
 struct Batch {
   int64_t index = 0;
-  Tensor x_s, iuv_s, iuv_t, y;      // Pairs: [N, 3, H, W]
-  Tensor x_views, iuv_views;        // Views: [N, K, 3, H, W]
-  std::vector<std::string> names;   // Pairs: "from>to" per row; Views: the K names joined by ','
+  Tensor x_s, iuv_s, iuv_t, y;     // Pairs: [N, 3, H, W]
+  Tensor x_views, iuv_views;       // Views: [N, K, 3, H, W]
+  std::vector<std::string> names;  // Pairs: "from>to" per row; Views: the K names joined by ','
 };
 
 // Batch i, synchronously; what the workers run. The index must be validated (it fixes H and W).

@@ -32,9 +32,9 @@ InputFile::~InputFile() {
 }
 
 void InputFile::read_at(uint64_t offset, void* dst, uint64_t n) const {
-  DPT_CHECK(offset <= size_ && n <= size_ - offset,
-            path_ << ": unexpected end of file (wanted " << n << " bytes at offset " << offset
-                  << ", file has " << size_ << ")");
+  DPT_CHECK(offset <= size_ && n <= size_ - offset, path_ << ": unexpected end of file (wanted " << n
+                                                          << " bytes at offset " << offset << ", file has " << size_
+                                                          << ")");
   auto* p = static_cast<uint8_t*>(dst);
   while (n > 0) {
     ssize_t got = ::pread(fd_, p, n, static_cast<off_t>(offset));
@@ -49,8 +49,7 @@ void InputFile::read_at(uint64_t offset, void* dst, uint64_t n) const {
 
 std::vector<uint8_t> read_file_bytes(const std::string& path, uint64_t max_bytes) {
   InputFile f(path);
-  DPT_CHECK(f.size() <= max_bytes, path << ": file is " << f.size() << " bytes, more than the limit of "
-                                        << max_bytes);
+  DPT_CHECK(f.size() <= max_bytes, path << ": file is " << f.size() << " bytes, more than the limit of " << max_bytes);
   std::vector<uint8_t> bytes(f.size());
   if (!bytes.empty()) f.read_at(0, bytes.data(), bytes.size());
   return bytes;

@@ -55,8 +55,8 @@ ImageFormat detect(const uint8_t* data, size_t size, const std::string& name) {
 void check_image_size(const std::string& path, int64_t height, int64_t width) {
   DPT_CHECK(height > 0 && width > 0, path << ": image size " << height << "x" << width << " (HxW) is empty");
   DPT_CHECK(height <= kMaxImageSide && width <= kMaxImageSide && height * width <= kMaxImagePixels,
-            path << ": image size " << height << "x" << width << " (HxW) is too large (limits: "
-                 << kMaxImageSide << " per side, " << kMaxImagePixels << " pixels)");
+            path << ": image size " << height << "x" << width << " (HxW) is too large (limits: " << kMaxImageSide
+                 << " per side, " << kMaxImagePixels << " pixels)");
 }
 
 Image8 decode_image(const uint8_t* data, size_t size, const std::string& name) {
@@ -81,7 +81,9 @@ ImageInfo read_image_info(const std::string& path) {
   if (codec::is_png(head, n) && file_extension(path) != ".jpg" && file_extension(path) != ".jpeg") {
     DPT_CHECK(n == sizeof head && std::memcmp(head + 12, "IHDR", 4) == 0,
               path << ": invalid PNG: the IHDR chunk does not follow the signature");
-    auto be32 = [&](int i) { return int64_t(head[i]) << 24 | int64_t(head[i + 1]) << 16 | head[i + 2] << 8 | head[i + 3]; };
+    auto be32 = [&](int i) {
+      return int64_t(head[i]) << 24 | int64_t(head[i + 1]) << 16 | head[i + 2] << 8 | head[i + 3];
+    };
     info = {ImageFormat::PNG, static_cast<int>(std::min<int64_t>(be32(20), INT32_MAX)),
             static_cast<int>(std::min<int64_t>(be32(16), INT32_MAX))};
   } else {

@@ -21,8 +21,8 @@ Tensor image_to_tensor(const Image8& img) {
 
 Image8 tensor_to_image(const Tensor& chw) {
   Tensor t = chw.dim() == 4 && chw.size(0) == 1 ? chw.select(0, 0) : chw;
-  DPT_CHECK(t.dim() == 3 && t.size(0) == 3, "tensor_to_image: needs [3, H, W] (or [1, 3, H, W]), got "
-                                                << chw.shape_str());
+  DPT_CHECK(t.dim() == 3 && t.size(0) == 3,
+            "tensor_to_image: needs [3, H, W] (or [1, 3, H, W]), got " << chw.shape_str());
   const int64_t H = t.size(1), W = t.size(2), plane = H * W;
   const std::vector<double> v = t.detach().to_vector();  // any device, dtype or strides -> row-major doubles
   Image8 img;
@@ -33,7 +33,8 @@ Image8 tensor_to_image(const Tensor& chw) {
   for (int64_t c = 0; c < 3; ++c)
     for (int64_t p = 0; p < plane; ++p) {
       const double y = v[c * plane + p];
-      DPT_CHECK(!std::isnan(y), "tensor_to_image: NaN at channel " << c << ", pixel (" << p / W << ", " << p % W << ")");
+      DPT_CHECK(!std::isnan(y),
+                "tensor_to_image: NaN at channel " << c << ", pixel (" << p / W << ", " << p % W << ")");
       const double clamped = y < -1.0 ? -1.0 : (y > 1.0 ? 1.0 : y);
       img.pixels[p * 3 + c] = static_cast<uint8_t>(std::nearbyint((clamped + 1.0) * 127.5));
     }

@@ -93,9 +93,8 @@ Image8 iuv_to_image(const Tensor& iuv, IUVOrder order, const std::string& name) 
   };
   for (int64_t p = 0; p < plane; ++p) {
     const double I = v[p], U = v[plane + p], V = v[2 * plane + p];
-    DPT_CHECK(I >= 0 && I <= kNumParts && I == std::floor(I),
-              name << ": IUV part index " << I << " at pixel (" << p / W << ", " << p % W
-                   << ") is not an integer in 0..24");
+    DPT_CHECK(I >= 0 && I <= kNumParts && I == std::floor(I), name << ": IUV part index " << I << " at pixel (" << p / W
+                                                                   << ", " << p % W << ") is not an integer in 0..24");
     DPT_CHECK(!std::isnan(U) && !std::isnan(V), name << ": NaN in U or V at pixel (" << p / W << ", " << p % W << ")");
     uint8_t* px = &img.pixels[size_t(p) * 3];
     px[ci] = static_cast<uint8_t>(I);
@@ -113,8 +112,8 @@ void write_iuv(const std::string& path, const Tensor& iuv, IUVOrder order) {
 void check_iuv_matches_image(const std::string& iuv_path, int64_t iuv_height, int64_t iuv_width,
                              const std::string& image_path, int64_t image_height, int64_t image_width) {
   DPT_CHECK(iuv_height == image_height && iuv_width == image_width,
-            "IUV map " << iuv_path << " is " << iuv_height << "x" << iuv_width << " (HxW) but its image "
-                       << image_path << " is " << image_height << "x" << image_width);
+            "IUV map " << iuv_path << " is " << iuv_height << "x" << iuv_width << " (HxW) but its image " << image_path
+                       << " is " << image_height << "x" << image_width);
 }
 
 }  // namespace dpt

@@ -1,13 +1,16 @@
 // JPEG decode/encode with libjpeg(-turbo), from and to memory. libjpeg's error_exit would call exit():
 // ours formats the message and longjmps back to the caller, which throws. Truncation (a libjpeg
 // warning only, which pads the image with gray) is turned into an error.
-#include <cstdio>  // jpeglib.h needs FILE and size_t first
-#include <jerror.h>
-#include <jpeglib.h>
-
 #include <csetjmp>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+// jpeglib.h needs FILE and size_t (above) first, and jerror.h needs jpeglib.h.
+// clang-format off
+#include <jpeglib.h>
+#include <jerror.h>
+// clang-format on
 
 #include "core/error.h"
 #include "io/image_codecs.h"
@@ -18,6 +21,7 @@ namespace {
 
 // A progressive JPEG may declare thousands of scans, each a full pass over the coefficients: cap them.
 constexpr int kMaxScans = 1000;
+constexpr long kMaxDecoderMemory = 1L << 30;
 
 struct JpegErr {
   jpeg_error_mgr mgr;  // first member: libjpeg's err pointer is cast back to JpegErr
@@ -84,6 +88,19 @@ bool decode_raw(const uint8_t* data, size_t size, JpegErr* err, jpeg_decompress_
     jpeg_destroy_decompress(cinfo);
     return true;
   }
+  // Huffman coding spends at least one bit per 8x8 block on its DC value, so a small file cannot hold a
+  // big image (arithmetic coding has no such bound). Refuse before allocating the pixels.
+  const uint64_t blocks = uint64_t((w + 7) / 8) * uint64_t((h + 7) / 8);
+  if (!cinfo->arith_code && blocks / 8 > size) {
+    std::snprintf(err->message, sizeof err->message,
+                  "a %zu-byte file cannot hold a %lldx%lld (HxW) image: truncated or corrupt", size, (long long)h,
+                  (long long)w);
+    jpeg_destroy_decompress(cinfo);
+    return false;
+  }
+  // Progressive files keep all coefficients in memory (2 bytes per sample); cap that, since libjpeg
+  // (without backing store) would otherwise take whatever the header asks for.
+  cinfo->mem->max_memory_to_use = kMaxDecoderMemory;
   if (cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK) {
     std::snprintf(err->message, sizeof err->message, "CMYK JPEGs are not supported (convert it to RGB)");
     jpeg_destroy_decompress(cinfo);
@@ -162,8 +179,8 @@ std::vector<uint8_t> encode_jpeg(const Image8& img, int quality, const std::stri
   DPT_CHECK(quality >= 1 && quality <= 100, name << ": JPEG quality must be in 1..100, got " << quality);
   check_image_size(name, img.height, img.width);
   DPT_CHECK(img.pixels.size() == size_t(img.height) * img.width * img.channels,
-            name << ": image has " << img.pixels.size() << " bytes, expected " << img.height << "x" << img.width
-                 << "x" << img.channels);
+            name << ": image has " << img.pixels.size() << " bytes, expected " << img.height << "x" << img.width << "x"
+                 << img.channels);
   JpegErr err;
   jpeg_compress_struct cinfo;
   std::memset(&cinfo, 0, sizeof cinfo);

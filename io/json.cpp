@@ -12,12 +12,18 @@ namespace dpt {
 
 const char* Json::type_name() const {
   switch (type_) {
-    case Type::Null: return "null";
-    case Type::Bool: return "bool";
-    case Type::Number: return "number";
-    case Type::String: return "string";
-    case Type::Array: return "array";
-    case Type::Object: return "object";
+    case Type::Null:
+      return "null";
+    case Type::Bool:
+      return "bool";
+    case Type::Number:
+      return "number";
+    case Type::String:
+      return "string";
+    case Type::Array:
+      return "array";
+    case Type::Object:
+      return "object";
   }
   return "?";
 }
@@ -101,13 +107,27 @@ std::string json_quote(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -126,15 +146,26 @@ static std::string number_text(double d) {
   DPT_CHECK(std::isfinite(d), "JSON: cannot write the non-finite number " << d);
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof buf, d);
-  return std::string(buf, res.ptr);
+  std::string text(buf, res.ptr);
+  // A double that prints like an integer ("-0", "100") keeps a ".0" so it parses back as the same double.
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
 }
 
 void Json::dump_to(std::string& out) const {
   switch (type_) {
-    case Type::Null: out += "null"; break;
-    case Type::Bool: out += bool_ ? "true" : "false"; break;
-    case Type::Number: out += is_int_ ? std::to_string(int_) : number_text(num_); break;
-    case Type::String: out += json_quote(str_); break;
+    case Type::Null:
+      out += "null";
+      break;
+    case Type::Bool:
+      out += bool_ ? "true" : "false";
+      break;
+    case Type::Number:
+      out += is_int_ ? std::to_string(int_) : number_text(num_);
+      break;
+    case Type::String:
+      out += json_quote(str_);
+      break;
     case Type::Array: {
       out += '[';
       for (size_t i = 0; i < arr_->size(); ++i) {

@@ -44,16 +44,15 @@ class JsonParser {
     } else {
       near = " at the end of the text";
     }
-    DPT_FAIL(what_ << ": invalid JSON at line " << line << ", column " << col << " (byte " << pos_
-                   << "): " << problem << near);
+    DPT_FAIL(what_ << ": invalid JSON at line " << line << ", column " << col << " (byte " << pos_ << "): " << problem
+                   << near);
   }
 
   bool at_end() const { return pos_ >= s_.size(); }
   char peek() const { return at_end() ? '\0' : s_[pos_]; }
 
   void skip_ws() {
-    while (!at_end() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
-      ++pos_;
+    while (!at_end() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
   }
 
   void expect(char c) {
@@ -71,12 +70,21 @@ class JsonParser {
     if (depth > kMaxDepth) fail("nesting deeper than 512 levels");
     if (at_end()) fail("expected a value");
     switch (peek()) {
-      case '{': return parse_object(depth);
-      case '[': return parse_array(depth);
-      case '"': return Json(parse_string());
-      case 't': expect_word("true"); return Json(true);
-      case 'f': expect_word("false"); return Json(false);
-      case 'n': expect_word("null"); return Json();
+      case '{':
+        return parse_object(depth);
+      case '[':
+        return parse_array(depth);
+      case '"':
+        return Json(parse_string());
+      case 't':
+        expect_word("true");
+        return Json(true);
+      case 'f':
+        expect_word("false");
+        return Json(false);
+      case 'n':
+        expect_word("null");
+        return Json();
       default:
         if (peek() == '-' || (peek() >= '0' && peek() <= '9')) return parse_number();
         fail("expected a value");
@@ -149,10 +157,14 @@ class JsonParser {
     for (int i = 0; i < 4; ++i) {
       char c = s_[pos_++];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= unsigned(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= unsigned(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= unsigned(c - 'A' + 10);
-      else fail("bad hex digit in a \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= unsigned(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v |= unsigned(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v |= unsigned(c - 'A' + 10);
+      else
+        fail("bad hex digit in a \\u escape");
     }
     return v;
   }
@@ -182,10 +194,14 @@ class JsonParser {
     const unsigned b0 = byte(i);
     size_t n;
     unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b0 >= 0xC2 && b0 <= 0xDF) n = 2;
-    else if (b0 >= 0xE0 && b0 <= 0xEF) n = 3, lo = b0 == 0xE0 ? 0xA0 : 0x80, hi = b0 == 0xED ? 0x9F : 0xBF;
-    else if (b0 >= 0xF0 && b0 <= 0xF4) n = 4, lo = b0 == 0xF0 ? 0x90 : 0x80, hi = b0 == 0xF4 ? 0x8F : 0xBF;
-    else return 0;
+    if (b0 >= 0xC2 && b0 <= 0xDF)
+      n = 2;
+    else if (b0 >= 0xE0 && b0 <= 0xEF)
+      n = 3, lo = b0 == 0xE0 ? 0xA0 : 0x80, hi = b0 == 0xED ? 0x9F : 0xBF;
+    else if (b0 >= 0xF0 && b0 <= 0xF4)
+      n = 4, lo = b0 == 0xF0 ? 0x90 : 0x80, hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    else
+      return 0;
     if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
     for (size_t k = 2; k < n; ++k)
       if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
@@ -219,14 +235,30 @@ class JsonParser {
       if (at_end()) fail("unterminated escape");
       char e = s_[pos_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           unsigned cp = hex4();
           if (cp >= 0xD800 && cp <= 0xDBFF) {  // a UTF-16 surrogate pair encodes one code point
@@ -241,7 +273,9 @@ class JsonParser {
           append_utf8(out, cp);
           break;
         }
-        default: --pos_; fail("unknown escape");
+        default:
+          --pos_;
+          fail("unknown escape");
       }
     }
   }
@@ -299,9 +333,7 @@ class JsonParser {
   size_t pos_ = 0;
 };
 
-Json parse_json(const std::string& text, const std::string& what) {
-  return JsonParser(text, what).parse_document();
-}
+Json parse_json(const std::string& text, const std::string& what) { return JsonParser(text, what).parse_document(); }
 
 Json read_json_file(const std::string& path) {
   const std::vector<uint8_t> bytes = read_file_bytes(path, uint64_t(64) << 20);

@@ -2,6 +2,7 @@
 // callback records the message and jumps back to the setjmp in the calling function, which throws.
 #include <png.h>
 
+#include <cctype>
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +13,8 @@
 namespace dpt::codec {
 
 namespace {
+
+constexpr size_t kMaxChunkBytes = size_t(8) << 20;
 
 // Everything the libpng callbacks touch lives here, in memory, so nothing relies on register values
 // surviving the longjmp.
@@ -68,6 +71,10 @@ bool decode_raw(PngCtx* ctx, Image8* img, bool header_only) {
   png_set_read_fn(png, ctx, on_read);
   // libpng's own limits, above ours: our check below gives the clearer message.
   png_set_user_limits(png, 1u << 20, 1u << 20);
+  // libpng allocates an ancillary chunk's declared length before reading it: bound that (and the
+  // inflated size of zTXt/iCCP) so a lying length field cannot ask for gigabytes.
+  png_set_chunk_malloc_max(png, ctx->size > kMaxChunkBytes ? ctx->size : kMaxChunkBytes);
+  png_set_chunk_cache_max(png, 256);
   png_read_info(png, info);
 
   const png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
@@ -82,6 +89,15 @@ bool decode_raw(PngCtx* ctx, Image8* img, bool header_only) {
   if (header_only) {
     png_destroy_read_struct(&png, &info, nullptr);
     return true;
+  }
+  // Deflate expands at most 1032:1, so a small file cannot hold a big image: refuse before allocating.
+  const uint64_t raw_bytes = uint64_t(h) * png_get_rowbytes(png, info);
+  if (raw_bytes / 1032 > ctx->size) {
+    std::snprintf(ctx->error, sizeof ctx->error,
+                  "a %zu-byte file cannot hold a %ux%u (HxW) image: truncated or corrupt", ctx->size, unsigned(h),
+                  unsigned(w));
+    png_destroy_read_struct(&png, &info, nullptr);
+    return false;
   }
 
   // Everything becomes 8-bit RGB; the stored bytes are not gamma-corrected.
@@ -126,18 +142,36 @@ bool encode_raw(PngCtx* ctx, const Image8* img) {
     return false;
   }
   png_set_write_fn(png, ctx, on_write, on_flush);
-  const int color = img->channels == 1 ? PNG_COLOR_TYPE_GRAY
+  const int color = img->channels == 1   ? PNG_COLOR_TYPE_GRAY
                     : img->channels == 3 ? PNG_COLOR_TYPE_RGB
                                          : PNG_COLOR_TYPE_RGBA;
   png_set_IHDR(png, info, png_uint_32(img->width), png_uint_32(img->height), 8, color, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   const size_t row = size_t(img->width) * img->channels;
-  for (int y = 0; y < img->height; ++y)
-    png_write_row(png, const_cast<png_bytep>(img->pixels.data() + size_t(y) * row));
+  for (int y = 0; y < img->height; ++y) png_write_row(png, const_cast<png_bytep>(img->pixels.data() + size_t(y) * row));
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
   return true;
+}
+
+// libpng allocates a chunk's declared length before reading it (a too-large ancillary chunk is only a
+// "benign" error), so a lying length field could cost gigabytes. The whole file is in memory: check
+// every chunk length against the bytes that are really there first.
+void check_chunk_lengths(const uint8_t* data, size_t size, const std::string& name) {
+  size_t pos = 8;
+  while (pos + 8 <= size) {
+    const uint32_t len = uint32_t(data[pos]) << 24 | uint32_t(data[pos + 1]) << 16 | uint32_t(data[pos + 2]) << 8 |
+                         uint32_t(data[pos + 3]);
+    std::string type(reinterpret_cast<const char*>(data + pos + 4), 4);
+    for (char& c : type)
+      if (!std::isalpha(static_cast<unsigned char>(c))) c = '?';
+    DPT_CHECK(uint64_t(len) + 12 <= size - pos, name << ": invalid PNG: chunk " << type << " at byte " << pos
+                                                     << " declares " << len << " bytes but only " << (size - pos)
+                                                     << " remain (truncated or corrupt file)");
+    pos += 12 + size_t(len);
+    if (type == "IEND") return;
+  }
 }
 
 }  // namespace
@@ -149,6 +183,7 @@ bool is_png(const uint8_t* data, size_t size) {
 
 Image8 decode_png(const uint8_t* data, size_t size, const std::string& name, bool header_only) {
   DPT_CHECK(is_png(data, size), name << ": not a PNG file (bad signature)");
+  check_chunk_lengths(data, size, name);
   PngCtx ctx;
   ctx.data = data;
   ctx.size = size;
@@ -162,8 +197,8 @@ std::vector<uint8_t> encode_png(const Image8& img, const std::string& name) {
             name << ": write_png needs 1, 3 or 4 channels, got " << img.channels);
   check_image_size(name, img.height, img.width);
   DPT_CHECK(img.pixels.size() == size_t(img.height) * img.width * img.channels,
-            name << ": image has " << img.pixels.size() << " bytes, expected " << img.height << "x" << img.width
-                 << "x" << img.channels);
+            name << ": image has " << img.pixels.size() << " bytes, expected " << img.height << "x" << img.width << "x"
+                 << img.channels);
   std::vector<uint8_t> out;
   PngCtx ctx;
   ctx.out = &out;

@@ -1,5 +1,7 @@
 // safetensors reader: validates the header completely (length, JSON, entries, offsets, sizes) before it
 // reads any tensor data, so a malformed or hostile file is an Error naming the file, never a bad read.
+#include "io/safetensors.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -7,7 +9,6 @@
 #include "core/error.h"
 #include "io/file_io.h"
 #include "io/json.h"
-#include "io/safetensors.h"
 
 namespace dpt {
 
@@ -48,25 +49,24 @@ SafeTensor parse_entry(const std::string& path, const std::string& name, const J
   DPT_CHECK(shape->is_array(), where << ": \"shape\" must be an array");
   uint64_t numel = 1;
   for (const Json& d : shape->as_array()) {
-    DPT_CHECK(d.is_int() && d.as_int() >= 0, where << ": shape entries must be non-negative integers, got "
-                                                     << d.dump());
+    DPT_CHECK(d.is_int() && d.as_int() >= 0,
+              where << ": shape entries must be non-negative integers, got " << d.dump());
     DPT_CHECK(mul_ok(numel, static_cast<uint64_t>(d.as_int()), &numel),
               where << ": shape " << shape->dump() << " overflows");
     t.shape.push_back(d.as_int());
   }
-  DPT_CHECK(offs->is_array() && offs->size() == 2 && offs->as_array()[0].is_int() &&
-                offs->as_array()[1].is_int(),
+  DPT_CHECK(offs->is_array() && offs->size() == 2 && offs->as_array()[0].is_int() && offs->as_array()[1].is_int(),
             where << ": \"data_offsets\" must be [begin, end] integers, got " << offs->dump());
   const int64_t b = offs->as_array()[0].as_int(), e = offs->as_array()[1].as_int();
   DPT_CHECK(b >= 0 && b <= e, where << ": data_offsets [" << b << ", " << e << "] are not an ordered range");
   DPT_CHECK(static_cast<uint64_t>(e) <= data_size, where << ": data_offsets [" << b << ", " << e
-                                                           << "] run past the end of the data section ("
-                                                           << data_size << " bytes)");
+                                                         << "] run past the end of the data section (" << data_size
+                                                         << " bytes)");
   uint64_t nbytes = 0;
   DPT_CHECK(mul_ok(numel, esize, &nbytes), where << ": shape " << shape->dump() << " overflows");
-  DPT_CHECK(nbytes == static_cast<uint64_t>(e - b),
-            where << ": shape " << shape_str(t.shape) << " of " << t.dtype << " needs " << nbytes
-                  << " bytes but data_offsets [" << b << ", " << e << "] hold " << (e - b));
+  DPT_CHECK(nbytes == static_cast<uint64_t>(e - b), where << ": shape " << shape_str(t.shape) << " of " << t.dtype
+                                                          << " needs " << nbytes << " bytes but data_offsets [" << b
+                                                          << ", " << e << "] hold " << (e - b));
   *range = {static_cast<uint64_t>(b), static_cast<uint64_t>(e), nullptr};
   return t;
 }
@@ -78,10 +78,10 @@ void check_no_overlap(const std::string& path, std::vector<Range> ranges) {
   std::sort(ranges.begin(), ranges.end(),
             [](const Range& a, const Range& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
   for (size_t i = 1; i < ranges.size(); ++i)
-    DPT_CHECK(ranges[i].begin >= ranges[i - 1].end,
-              path << ": tensors '" << *ranges[i - 1].name << "' [" << ranges[i - 1].begin << ", "
-                   << ranges[i - 1].end << ") and '" << *ranges[i].name << "' [" << ranges[i].begin << ", "
-                   << ranges[i].end << ") overlap in the data section");
+    DPT_CHECK(ranges[i].begin >= ranges[i - 1].end, path << ": tensors '" << *ranges[i - 1].name << "' ["
+                                                         << ranges[i - 1].begin << ", " << ranges[i - 1].end
+                                                         << ") and '" << *ranges[i].name << "' [" << ranges[i].begin
+                                                         << ", " << ranges[i].end << ") overlap in the data section");
   // Holes between tensors are tolerated (the data is still unambiguous), unlike the Rust reference.
 }
 
@@ -97,9 +97,12 @@ void widen_to_f64(const std::vector<uint8_t>& bytes, double* out, int64_t n) {
 float half_to_float(uint16_t h) {
   const uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1F, man = h & 0x3FF;
   float mag;
-  if (exp == 0) mag = std::ldexp(static_cast<float>(man), -24);  // zero / subnormal
-  else if (exp == 31) mag = man ? NAN : INFINITY;
-  else mag = std::ldexp(static_cast<float>(man | 0x400), static_cast<int>(exp) - 25);
+  if (exp == 0)
+    mag = std::ldexp(static_cast<float>(man), -24);  // zero / subnormal
+  else if (exp == 31)
+    mag = man ? NAN : INFINITY;
+  else
+    mag = std::ldexp(static_cast<float>(man | 0x400), static_cast<int>(exp) - 25);
   return sign ? -mag : mag;
 }
 
@@ -115,14 +118,14 @@ size_t safetensors_dtype_size(const std::string& d) {
 
 SafetensorsFile SafetensorsFile::read(const std::string& path) {
   InputFile f(path);
-  DPT_CHECK(f.size() >= 8, path << ": not a safetensors file (" << f.size()
-                                << " bytes, too short for the 8-byte header length)");
+  DPT_CHECK(f.size() >= 8,
+            path << ": not a safetensors file (" << f.size() << " bytes, too short for the 8-byte header length)");
   uint8_t len8[8];
   f.read_at(0, len8, 8);
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | len8[i];
-  DPT_CHECK(n <= f.size() - 8, path << ": not a safetensors file or truncated: header length " << n
-                                    << " exceeds the " << (f.size() - 8) << " bytes after it");
+  DPT_CHECK(n <= f.size() - 8, path << ": not a safetensors file or truncated: header length " << n << " exceeds the "
+                                    << (f.size() - 8) << " bytes after it");
   DPT_CHECK(n <= kMaxHeaderBytes, path << ": header length " << n << " is absurd (limit 100 MB)");
   std::string text(n, '\0');
   f.read_at(8, text.data(), n);
@@ -164,8 +167,8 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
 
 const SafeTensor& SafetensorsFile::entry(const std::string& name) const {
   auto it = tensors_.find(name);
-  DPT_CHECK(it != tensors_.end(), path_ << ": no tensor named '" << name << "' (the file holds "
-                                        << names_.size() << " tensors)");
+  DPT_CHECK(it != tensors_.end(),
+            path_ << ": no tensor named '" << name << "' (the file holds " << names_.size() << " tensors)");
   return it->second;
 }
 
@@ -173,9 +176,9 @@ Tensor SafeTensor::to_tensor() const {
   const size_t esize = safetensors_dtype_size(dtype);
   DPT_CHECK(esize != 0, "safetensors: unknown dtype \"" << dtype << "\"");
   const int64_t n = shape_numel(shape);
-  DPT_CHECK(static_cast<uint64_t>(n) * esize == bytes.size(),
-            "safetensors: " << dtype << shape_str(shape) << " needs " << n * esize << " bytes, entry has "
-                            << bytes.size());
+  DPT_CHECK(static_cast<uint64_t>(n) * esize == bytes.size(), "safetensors: " << dtype << shape_str(shape) << " needs "
+                                                                              << n * esize << " bytes, entry has "
+                                                                              << bytes.size());
   if (dtype == "F32" || dtype == "F64") {
     Tensor t = Tensor::empty(shape, dtype == "F32" ? DType::F32 : DType::F64);
     if (n) std::memcpy(t.raw_data(), bytes.data(), bytes.size());
@@ -198,14 +201,22 @@ Tensor SafeTensor::to_tensor() const {
   }
   Tensor t = Tensor::empty(shape, DType::F64);
   double* o = t.data<double>();
-  if (dtype == "I64") widen_to_f64<int64_t>(bytes, o, n);
-  else if (dtype == "I32") widen_to_f64<int32_t>(bytes, o, n);
-  else if (dtype == "I16") widen_to_f64<int16_t>(bytes, o, n);
-  else if (dtype == "I8") widen_to_f64<int8_t>(bytes, o, n);
-  else if (dtype == "U64") widen_to_f64<uint64_t>(bytes, o, n);
-  else if (dtype == "U32") widen_to_f64<uint32_t>(bytes, o, n);
-  else if (dtype == "U16") widen_to_f64<uint16_t>(bytes, o, n);
-  else if (dtype == "U8") widen_to_f64<uint8_t>(bytes, o, n);
+  if (dtype == "I64")
+    widen_to_f64<int64_t>(bytes, o, n);
+  else if (dtype == "I32")
+    widen_to_f64<int32_t>(bytes, o, n);
+  else if (dtype == "I16")
+    widen_to_f64<int16_t>(bytes, o, n);
+  else if (dtype == "I8")
+    widen_to_f64<int8_t>(bytes, o, n);
+  else if (dtype == "U64")
+    widen_to_f64<uint64_t>(bytes, o, n);
+  else if (dtype == "U32")
+    widen_to_f64<uint32_t>(bytes, o, n);
+  else if (dtype == "U16")
+    widen_to_f64<uint16_t>(bytes, o, n);
+  else if (dtype == "U8")
+    widen_to_f64<uint8_t>(bytes, o, n);
   else  // BOOL: any non-zero byte is true
     for (int64_t i = 0; i < n; ++i) o[i] = bytes[i] ? 1.0 : 0.0;
   return t;

@@ -67,17 +67,23 @@ bool same(const Tensor& a, const Tensor& b) { return a.to_vector() == b.to_vecto
 }  // namespace
 
 TEST_CASE("io/csv/parsing") {
-  CsvTable t = parse_csv("\xEF\xBB\xBF" "from,to\r\n\"a,1.jpg\",b.jpg\r\n\r\n\"say \"\"hi\"\"\",c\n", "x.csv", {"from", "to"});
+  CsvTable t = parse_csv(
+      "\xEF\xBB\xBF"
+      "from,to\r\n\"a,1.jpg\",b.jpg\r\n\r\n\"say \"\"hi\"\"\",c\n",
+      "x.csv", {"from", "to"});
   REQUIRE(t.rows.size() == 2);
   CHECK(t.rows[0][0] == "a,1.jpg");
   CHECK(t.rows[1][0] == "say \"hi\"");
   CHECK(t.row_lines == std::vector<int>{2, 4});
   CHECK(parse_csv("a,b\n1,2", "x").rows.size() == 1);  // no final newline
-  CHECK_THROWS_WITH_AS(parse_csv("from,to\na,b,c\n", "x.csv"), doctest::Contains("x.csv:2: 3 fields, the header has 2"), dpt::Error);
+  CHECK_THROWS_WITH_AS(parse_csv("from,to\na,b,c\n", "x.csv"), doctest::Contains("x.csv:2: 3 fields, the header has 2"),
+                       dpt::Error);
   CHECK_THROWS_WITH_AS(parse_csv("source,target\n", "x.csv", {"from", "to"}),
                        doctest::Contains("x.csv:1: expected the header 'from,to', got 'source,target'"), dpt::Error);
-  CHECK_THROWS_WITH_AS(parse_csv("a,b\n\"x,y\n", "x.csv"), doctest::Contains("x.csv:2: unterminated quoted field"), dpt::Error);
-  CHECK_THROWS_WITH_AS(parse_csv(std::string("a,b\nx\0,y\n", 9), "x.csv"), doctest::Contains("control character"), dpt::Error);
+  CHECK_THROWS_WITH_AS(parse_csv("a,b\n\"x,y\n", "x.csv"), doctest::Contains("x.csv:2: unterminated quoted field"),
+                       dpt::Error);
+  CHECK_THROWS_WITH_AS(parse_csv(std::string("a,b\nx\0,y\n", 9), "x.csv"), doctest::Contains("control character"),
+                       dpt::Error);
   CHECK_THROWS_WITH_AS(parse_csv("\n\n", "x.csv", {"from", "to"}), doctest::Contains("empty CSV file"), dpt::Error);
 }
 
@@ -103,8 +109,8 @@ TEST_CASE("io/dataset/index loads, resolves and validates") {
   CHECK(ix.height() == kH);
   CHECK(ix.width() == kW);
   ix.validate(kH, kW, /*decode_all=*/true);
-  CHECK_THROWS_WITH_AS(ix.validate(kH * 2, kW, false, IUVOrder::BGR, 0, 3), doctest::Contains("9 of 9 samples have problems (first ones shown)"),
-                       dpt::Error);
+  CHECK_THROWS_WITH_AS(ix.validate(kH * 2, kW, false, IUVOrder::BGR, 0, 3),
+                       doctest::Contains("9 of 9 samples have problems (first ones shown)"), dpt::Error);
   CHECK_THROWS_WITH_AS(DatasetIndex::load(root, "test"), doctest::Contains("pairs-test.csv"), dpt::Error);
 }
 
@@ -140,8 +146,8 @@ TEST_CASE("io/dataset/persons come from the names without persons.csv") {
   const char* names[] = {"fashionWOMENDressesid0000262902_1front", "fashionWOMENDressesid0000262902_3back",
                          "fashionMENShirtsid0000180202_4full", "fashionMENShirtsid0000180201_1front"};
   for (int i = 0; i < 4; ++i) write_sample(root, "train", names[i], i);
-  const std::string pairs = std::string("from,to\n") + names[0] + ".jpg," + names[1] + ".jpg\n" + names[2] +
-                            ".jpg," + names[3] + ".jpg\n";
+  const std::string pairs =
+      std::string("from,to\n") + names[0] + ".jpg," + names[1] + ".jpg\n" + names[2] + ".jpg," + names[3] + ".jpg\n";
   test::write_bytes(root + "/pairs-train.csv", std::vector<uint8_t>(pairs.begin(), pairs.end()));
   DatasetIndex ix = DatasetIndex::load(root, "train");
   CHECK(ix.person_names() == std::vector<std::string>{"fashionWOMENDressesid00002629", "fashionMENShirtsid00001802"});
@@ -247,7 +253,7 @@ TEST_CASE("io/dataset/view batches: K views of one person") {
     for (int n = 0; n < 2; ++n) {
       std::set<int> ids;
       for (int v = 0; v < 3; ++v) ids.insert(id_of_image(b.x_views.data<float>()[(n * 3 + v) * 3 * kH * kW]));
-      CHECK(ids.size() == 3);                       // three distinct views
+      CHECK(ids.size() == 3);                        // three distinct views
       CHECK(*ids.begin() / 3 == *ids.rbegin() / 3);  // of one person
       persons.insert(*ids.begin() / 3);
     }

@@ -1,4 +1,5 @@
 // Tests of io/image: PNG/JPEG round trips, format detection, size limits and the tensor conversions.
+// Files are written to a scratch folder; unusual PNG layouts come from tests/data/io/valid.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -85,7 +86,8 @@ TEST_CASE("io/image/jpeg round trip is close") {
   REQUIRE(back.width == 24);
   REQUIRE(back.channels == 3);
   int worst = 0;
-  for (size_t i = 0; i < img.pixels.size(); ++i) worst = std::max(worst, std::abs(int(back.pixels[i]) - int(img.pixels[i])));
+  for (size_t i = 0; i < img.pixels.size(); ++i)
+    worst = std::max(worst, std::abs(int(back.pixels[i]) - int(img.pixels[i])));
   CHECK(worst <= 8);
   ImageInfo info = read_image_info(tmp("a.jpg"));
   CHECK(info.format == ImageFormat::JPEG);
@@ -95,7 +97,8 @@ TEST_CASE("io/image/jpeg round trip is close") {
   CHECK(read_image(tmp("b.jpeg")).channels == 3);
   CHECK_THROWS_WITH_AS(write_jpeg(tmp("c.jpg"), img, 0), doctest::Contains("quality must be in 1..100"), dpt::Error);
   CHECK_THROWS_WITH_AS(write_jpeg(tmp("c.jpg"), pattern(4, 4, 4)), doctest::Contains("1 or 3 channels"), dpt::Error);
-  CHECK_THROWS_WITH_AS(write_image(tmp("c.bmp"), img), doctest::Contains("c.bmp: cannot tell the image format"), dpt::Error);
+  CHECK_THROWS_WITH_AS(write_image(tmp("c.bmp"), img), doctest::Contains("c.bmp: cannot tell the image format"),
+                       dpt::Error);
 }
 
 TEST_CASE("io/image/format comes from the content and must match the extension") {
@@ -163,8 +166,8 @@ TEST_CASE("io/image/tensor conversions") {
 }
 
 TEST_CASE("io/image/absurd sizes are refused") {
-  CHECK_THROWS_WITH_AS(check_image_size("big.png", 20000, 10), doctest::Contains("big.png: image size 20000x10 (HxW) is too large"),
-                       dpt::Error);
+  CHECK_THROWS_WITH_AS(check_image_size("big.png", 20000, 10),
+                       doctest::Contains("big.png: image size 20000x10 (HxW) is too large"), dpt::Error);
   CHECK_THROWS_WITH_AS(check_image_size("z.png", 0, 10), doctest::Contains("is empty"), dpt::Error);
   CHECK_NOTHROW(check_image_size("ok.png", 16384, 16384));
   CHECK_THROWS_AS(write_png(tmp("w.png"), pattern(0, 4, 3)), dpt::Error);
@@ -182,7 +185,8 @@ TEST_CASE("io/image/unusual PNG layouts decode to 8-bit RGB") {
   REQUIRE((g16.height == 3 && g16.width == 4 && g16.channels == 3));
   for (int y = 0; y < 3; ++y)
     for (int x = 0; x < 4; ++x)
-      for (int k = 0; k < 3; ++k) CHECK(px(g16, y, x, k) == int(std::lround(((y * 4 + x) * 5000 + 123) * 255.0 / 65535.0)));
+      for (int k = 0; k < 3; ++k)
+        CHECK(px(g16, y, x, k) == int(std::lround(((y * 4 + x) * 5000 + 123) * 255.0 / 65535.0)));
 
   Image8 r16 = read_image(dir + "rgba16_2x2.png");
   REQUIRE((r16.height == 2 && r16.width == 2));
@@ -227,6 +231,7 @@ TEST_CASE("io/image/unusual PNG layouts decode to 8-bit RGB") {
   Image8 base = read_image(dir + "baseline_16x16.jpg"), prog = read_image(dir + "progressive_16x16.jpg");
   REQUIRE(base.pixels.size() == prog.pixels.size());
   int worst = 0;
-  for (size_t i = 0; i < base.pixels.size(); ++i) worst = std::max(worst, std::abs(int(base.pixels[i]) - int(prog.pixels[i])));
+  for (size_t i = 0; i < base.pixels.size(); ++i)
+    worst = std::max(worst, std::abs(int(base.pixels[i]) - int(prog.pixels[i])));
   CHECK(worst <= 16);
 }

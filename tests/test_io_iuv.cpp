@@ -60,16 +60,16 @@ TEST_CASE("golden/io/iuv_3_rgb_order: auto picks rgb") {
   test::expect_golden(batch1(read_iuv(path, IUVOrder::RGB)), cases().tensor("case3.iuv"), 0.0, "case3.iuv (rgb)");
   test::expect_golden(batch1(iuv), cases().tensor("case0.iuv"), 0.0, "case3 == case0");
   // Read in the wrong order, V bytes land in I and exceed 24.
-  CHECK_THROWS_WITH_AS(read_iuv(path, IUVOrder::BGR), doctest::Contains("not a DensePose IUV map (or wrong channel order)"),
-                       dpt::Error);
+  CHECK_THROWS_WITH_AS(read_iuv(path, IUVOrder::BGR),
+                       doctest::Contains("not a DensePose IUV map (or wrong channel order)"), dpt::Error);
   CHECK(iuv_to_image(iuv, IUVOrder::RGB, "x").pixels == u8("case3.iuv_rgb_u8"));
 }
 
 TEST_CASE("golden/io/iuv_4_ambiguous: auto refuses, bgr decodes") {
   const std::string path = png_dir() + "iuv_4_ambiguous.png";
   CHECK(read_image(path).pixels == u8("case4.iuv_rgb_u8"));
-  CHECK_THROWS_WITH_AS(read_iuv(path, IUVOrder::Auto), doctest::Contains("iuv_4_ambiguous.png: IUV channel order is ambiguous"),
-                       dpt::Error);
+  CHECK_THROWS_WITH_AS(read_iuv(path, IUVOrder::Auto),
+                       doctest::Contains("iuv_4_ambiguous.png: IUV channel order is ambiguous"), dpt::Error);
   test::expect_golden(batch1(read_iuv(path, IUVOrder::BGR)), cases().tensor("case4.iuv_bgr"), 0.0, "case4.iuv_bgr");
 }
 
@@ -111,10 +111,11 @@ TEST_CASE("io/iuv/orders, write round trip and size check") {
                        dpt::Error);
   Tensor bad = iuv.clone();
   bad.data<float>()[3] = 2.5f;
-  CHECK_THROWS_WITH_AS(iuv_to_image(bad, IUVOrder::BGR, "m.png"), doctest::Contains("m.png: IUV part index 2.5 at pixel (0, 3)"),
-                       dpt::Error);
+  CHECK_THROWS_WITH_AS(iuv_to_image(bad, IUVOrder::BGR, "m.png"),
+                       doctest::Contains("m.png: IUV part index 2.5 at pixel (0, 3)"), dpt::Error);
   CHECK_THROWS_WITH_AS(check_iuv_matches_image("a_iuv.png", 256, 176, "a.jpg", 256, 256),
-                       doctest::Contains("IUV map a_iuv.png is 256x176 (HxW) but its image a.jpg is 256x256"), dpt::Error);
+                       doctest::Contains("IUV map a_iuv.png is 256x176 (HxW) but its image a.jpg is 256x256"),
+                       dpt::Error);
   CHECK_NOTHROW(check_iuv_matches_image("a_iuv.png", 256, 176, "a.jpg", 256, 176));
 }
 

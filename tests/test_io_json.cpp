@@ -1,4 +1,5 @@
 // Tests of io/json: parsing, exact number round trips, key order, and error messages with positions.
+// Also the rules the fuzzer found: doubles that print like integers keep their type and sign.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -108,10 +109,26 @@ TEST_CASE("io/json/large integers fall back to double") {
 }
 
 TEST_CASE("io/json/strings must be valid UTF-8") {
-  CHECK(parse_json("\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"").as_string() == "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  CHECK(parse_json("\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"").as_string() ==
+        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
   for (const char* bad : {"\"\xff\"", "\"\xc0\xaf\"", "\"\xe0\x80\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
                           "\"\xc3\"", "\"\xe2\x82\""}) {
     CAPTURE(bad);
     CHECK_THROWS_WITH_AS(parse_json(bad), doctest::Contains("invalid UTF-8"), dpt::Error);
   }
+}
+
+TEST_CASE("io/json/doubles that look like integers keep their value and sign") {
+  for (const char* text : {"-0e1", "-0.0", "100.0", "1e2", "-5E0"}) {
+    CAPTURE(text);
+    const Json j = parse_json(text);
+    const std::string once = j.dump();
+    CHECK(parse_json(once).dump() == once);
+    CHECK(!parse_json(once).is_int());
+    CHECK(std::signbit(parse_json(once).as_number()) == std::signbit(j.as_number()));
+  }
+  CHECK(Json(-0.0).dump() == "-0.0");
+  CHECK(Json(100.0).dump() == "100.0");
+  CHECK(Json(int64_t(100)).dump() == "100");
+  CHECK(parse_json("-0").as_int() == 0);  // an integer literal
 }

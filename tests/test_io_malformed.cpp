@@ -63,7 +63,7 @@ TEST_CASE("io/malformed/messages say what is wrong") {
     return std::string("<no error>");
   };
   const std::vector<std::pair<std::string, std::string>> image_cases = {
-      {"png_truncated_in_idat.png", "truncated PNG"},
+      {"png_truncated_in_idat.png", "truncated"},
       {"png_truncated_no_iend.png", "truncated PNG"},
       {"png_bad_crc_ihdr.png", "CRC error"},
       {"png_huge_dimensions.png", "100000x100000 (HxW) is too large"},
@@ -73,6 +73,8 @@ TEST_CASE("io/malformed/messages say what is wrong") {
       {"jpeg_truncated_in_scan.jpg", "Premature end of JPEG file"},
       {"jpeg_huge_dimensions.jpg", "60000x60000 (HxW) is too large"},
       {"jpeg_cmyk.jpg", "CMYK"},
+      {"png_tiny_file_huge_image.png", "a 69-byte file cannot hold a 16000x16000 (HxW) image"},
+      {"jpeg_tiny_file_huge_image.jpg", "cannot hold a 16000x16000 (HxW) image"},
       {"jpeg_is_png.jpg", "the content is PNG but the extension says JPEG"},
   };
   for (const auto& c : image_cases) {

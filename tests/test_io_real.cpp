@@ -1,9 +1,9 @@
 // Real-data checks on ../shared/data/real (DensePose and DeepFashion files; see its SOURCES.md). They skip
 // with a message when the folder is absent; the files are never copied into the repository (licences).
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <set>
-#include <sys/stat.h>
 
 #include "core/error.h"
 #include "io/image.h"
@@ -35,9 +35,12 @@ struct Expected {
   uint64_t rgb_hash;
 };
 const Expected kFiles[] = {
-    {"BadourAlBahar-pose-with-style/fashionWOMENBlouses_Shirtsid0000635004_1front.png", 512, 348, 0xd43c236465003bb8ull},
-    {"BadourAlBahar-pose-with-style/fashionWOMENBlouses_Shirtsid0000635004_1front_iuv.png", 512, 348, 0x532835d2f5945c30ull},
-    {"BadourAlBahar-pose-with-style/fashionWOMENBlouses_Shirtsid0000635004_1front_sil.png", 512, 348, 0x98b6ec68374c1e60ull},
+    {"BadourAlBahar-pose-with-style/fashionWOMENBlouses_Shirtsid0000635004_1front.png", 512, 348,
+     0xd43c236465003bb8ull},
+    {"BadourAlBahar-pose-with-style/fashionWOMENBlouses_Shirtsid0000635004_1front_iuv.png", 512, 348,
+     0x532835d2f5945c30ull},
+    {"BadourAlBahar-pose-with-style/fashionWOMENBlouses_Shirtsid0000635004_1front_sil.png", 512, 348,
+     0x98b6ec68374c1e60ull},
     {"BadourAlBahar-pose-with-style/fashionWOMENDressesid0000262902_1front_iuv.png", 512, 348, 0xe7d7e6333be373f0ull},
     {"BadourAlBahar-pose-with-style/fashionWOMENDressesid0000262902_3back.png", 512, 348, 0x1886eab00bdd6e2eull},
     {"BadourAlBahar-pose-with-style/fashionWOMENDressesid0000262902_3back_iuv.png", 512, 348, 0xe14fa0538f765103ull},
@@ -45,16 +48,26 @@ const Expected kFiles[] = {
     {"BadourAlBahar-pose-with-style/fashionWOMENSkirtsid0000177102_1front.png", 512, 348, 0xc750d2f422104c2bull},
     {"BadourAlBahar-pose-with-style/fashionWOMENSkirtsid0000177102_1front_iuv.png", 512, 348, 0xb44e48cef8e3e2e2ull},
     {"BadourAlBahar-pose-with-style/fashionWOMENSkirtsid0000177102_1front_sil.png", 512, 348, 0xb833894da5972654ull},
-    {"SamsungLabs-coordinate_based_inpainting/source_img/WOMEN#Blouses_Shirts#id_00000442#01_2_side.jpg", 256, 256, 0x5fac3dfa13a33b9aull},
-    {"SamsungLabs-coordinate_based_inpainting/source_img/WOMEN#Blouses_Shirts#id_00007424#02_7_additional.jpg", 256, 256, 0xb88aa9c1c646a8c7ull},
-    {"SamsungLabs-coordinate_based_inpainting/source_img/WOMEN#Cardigans#id_00003686#03_3_back.jpg", 256, 256, 0x1912ba96324fc77cull},
-    {"SamsungLabs-coordinate_based_inpainting/source_img/WOMEN#Dresses#id_00000106#03_7_additional.jpg", 256, 256, 0x502ecfea60188102ull},
-    {"SamsungLabs-coordinate_based_inpainting/source_img/WOMEN#Dresses#id_00001674#02_3_back.jpg", 256, 256, 0xf2e8cdef969d0161ull},
-    {"SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Blouses_Shirts#id_00000442#01_2_side_IUV.png", 256, 256, 0xade6af8ad8d8d00cull},
-    {"SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Blouses_Shirts#id_00007424#02_7_additional_IUV.png", 256, 256, 0x8168df15f506e548ull},
-    {"SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Cardigans#id_00003686#03_3_back_IUV.png", 256, 256, 0x8b74c3bbf4004bc3ull},
-    {"SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Dresses#id_00000106#03_7_additional_IUV.png", 256, 256, 0xfd4d90e5979466b5ull},
-    {"SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Dresses#id_00001674#02_3_back_IUV.png", 256, 256, 0x1bbedb9fb37a1982ull},
+    {"SamsungLabs-coordinate_based_inpainting/source_img/WOMEN#Blouses_Shirts#id_00000442#01_2_side.jpg", 256, 256,
+     0x5fac3dfa13a33b9aull},
+    {"SamsungLabs-coordinate_based_inpainting/source_img/WOMEN#Blouses_Shirts#id_00007424#02_7_additional.jpg", 256,
+     256, 0xb88aa9c1c646a8c7ull},
+    {"SamsungLabs-coordinate_based_inpainting/source_img/WOMEN#Cardigans#id_00003686#03_3_back.jpg", 256, 256,
+     0x1912ba96324fc77cull},
+    {"SamsungLabs-coordinate_based_inpainting/source_img/WOMEN#Dresses#id_00000106#03_7_additional.jpg", 256, 256,
+     0x502ecfea60188102ull},
+    {"SamsungLabs-coordinate_based_inpainting/source_img/WOMEN#Dresses#id_00001674#02_3_back.jpg", 256, 256,
+     0xf2e8cdef969d0161ull},
+    {"SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Blouses_Shirts#id_00000442#01_2_side_IUV.png", 256, 256,
+     0xade6af8ad8d8d00cull},
+    {"SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Blouses_Shirts#id_00007424#02_7_additional_IUV.png", 256,
+     256, 0x8168df15f506e548ull},
+    {"SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Cardigans#id_00003686#03_3_back_IUV.png", 256, 256,
+     0x8b74c3bbf4004bc3ull},
+    {"SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Dresses#id_00000106#03_7_additional_IUV.png", 256, 256,
+     0xfd4d90e5979466b5ull},
+    {"SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Dresses#id_00001674#02_3_back_IUV.png", 256, 256,
+     0x1bbedb9fb37a1982ull},
     {"facebookresearch-DensePose/demo_im.jpg", 600, 1116, 0xaf9bd909dee0b93dull},
     {"facebookresearch-DensePose/demo_im_INDS.png", 600, 1116, 0xf4cfdf391e07c275ull},
     {"facebookresearch-DensePose/demo_im_IUV.png", 600, 1116, 0x8c64bb1e448cefd3ull},
@@ -132,15 +145,18 @@ TEST_CASE("io/real/both IUV channel orders decode sensibly") {
   }
   // pose-with-style (PIL writer): R = I. Auto must find rgb; bgr must refuse; the map fits the silhouette.
   const std::string pws = dir + "/BadourAlBahar-pose-with-style/fashionWOMEN";
-  for (const char* name : {"Blouses_Shirtsid0000635004_1front", "Dressesid0000262902_3back", "Skirtsid0000177102_1front"}) {
+  for (const char* name :
+       {"Blouses_Shirtsid0000635004_1front", "Dressesid0000262902_3back", "Skirtsid0000177102_1front"}) {
     const std::string base = pws + name;
     CAPTURE(base);
     Tensor iuv = read_iuv(base + "_iuv.png", IUVOrder::Auto);
     CHECK(iuv.to_vector() == read_iuv(base + "_iuv.png", IUVOrder::RGB).to_vector());
-    CHECK_THROWS_WITH_AS(read_iuv(base + "_iuv.png", IUVOrder::BGR), doctest::Contains("wrong channel order"), dpt::Error);
+    CHECK_THROWS_WITH_AS(read_iuv(base + "_iuv.png", IUVOrder::BGR), doctest::Contains("wrong channel order"),
+                         dpt::Error);
     check_sensible(stats(iuv), base);
     Image8 img = read_image(base + ".png");
-    CHECK_NOTHROW(check_iuv_matches_image(base + "_iuv.png", iuv.size(1), iuv.size(2), base + ".png", img.height, img.width));
+    CHECK_NOTHROW(
+        check_iuv_matches_image(base + "_iuv.png", iuv.size(1), iuv.size(2), base + ".png", img.height, img.width));
     Image8 sil = read_image(base + "_sil.png");
     const std::vector<double> v = iuv.to_vector();
     size_t fg = 0, inside = 0;
@@ -152,9 +168,10 @@ TEST_CASE("io/real/both IUV channel orders decode sensibly") {
     CHECK(double(inside) / fg > 0.95);  // measured 0.976-0.979
   }
   // DensePose's own writer (OpenCV): B = I. Auto must find bgr; rgb must refuse.
-  for (const char* f : {"SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Dresses#id_00001674#02_3_back_IUV.png",
-                        "SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Cardigans#id_00003686#03_3_back_IUV.png",
-                        "facebookresearch-DensePose/demo_im_IUV.png"}) {
+  for (const char* f :
+       {"SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Dresses#id_00001674#02_3_back_IUV.png",
+        "SamsungLabs-coordinate_based_inpainting/source_iuv/WOMEN#Cardigans#id_00003686#03_3_back_IUV.png",
+        "facebookresearch-DensePose/demo_im_IUV.png"}) {
     const std::string path = dir + "/" + f;
     CAPTURE(path);
     Image8 rgb = read_image(path);

@@ -121,7 +121,8 @@ TEST_CASE("io/safetensors/to_tensor converts every dtype") {
 
 TEST_CASE("io/safetensors/zero-size and scalar tensors round-trip") {
   const std::string out = io_scratch_dir() + "/edge.safetensors";
-  write_safetensors(out, {{"empty", Tensor::zeros({0, 3})}, {"scalar", Tensor::scalar(2.5, DType::F64)},
+  write_safetensors(out, {{"empty", Tensor::zeros({0, 3})},
+                          {"scalar", Tensor::scalar(2.5, DType::F64)},
                           {"v", Tensor::from_vector(std::vector<float>{1, 2, 3}, {3})}});
   SafetensorsFile f = SafetensorsFile::read(out);
   CHECK(f.names() == std::vector<std::string>{"empty", "scalar", "v"});
@@ -147,7 +148,7 @@ TEST_CASE("io/safetensors/writer refuses bad input and leaves no temporary file"
   Tensor a = Tensor::ones({2});
   CHECK_THROWS_WITH_AS(write_safetensors(out, {{"a", a}, {"a", a}}), doctest::Contains("given twice"), dpt::Error);
   CHECK_THROWS_WITH_AS(write_safetensors(out, {{"__metadata__", a}}), doctest::Contains("__metadata__"), dpt::Error);
-  CHECK(test::read_bytes(out) == before);  // the old file survives a failed write
+  CHECK(test::read_bytes(out) == before);    // the old file survives a failed write
   CHECK(test::list_files(dir).size() == 1);  // and no w.safetensors.tmp.* is left behind
   CHECK_THROWS_WITH_AS(write_safetensors("/nonexistent-dir/x.safetensors", {{"a", a}}),
                        doctest::Contains("/nonexistent-dir/x.safetensors"), dpt::Error);
@@ -179,8 +180,11 @@ TEST_CASE("io/safetensors/malformed headers are refused with the file name") {
                  R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
                  d8),
         "overlap");
-  check(st_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", d8),
-        "duplicate key");
+  check(
+      st_bytes(
+          R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+          d8),
+      "duplicate key");
   check(st_bytes(R"({"__metadata__":{"k":1}})", {}), "must be a string");
   CHECK(read_error(io_scratch_dir() + "/does-not-exist.safetensors").find("cannot open") != std::string::npos);
 }

@@ -3,6 +3,8 @@
 #include "test_io_util.h"
 
 #include <dirent.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,13 +14,26 @@
 
 namespace dpt::test {
 
-std::string io_scratch_dir() {
-  static std::string dir = [] {
+namespace {
+
+int remove_entry(const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }
+
+// Owns the scratch folder and deletes it (depth first) when the test process exits.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
     char tmpl[] = "/tmp/dpt_io_test.XXXXXX";
     if (!::mkdtemp(tmpl)) throw std::runtime_error("io tests: mkdtemp failed");
-    return std::string(tmpl);
-  }();
-  return dir;
+    path = tmpl;
+  }
+  ~ScratchDir() { ::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+};
+
+}  // namespace
+
+std::string io_scratch_dir() {
+  static ScratchDir dir;
+  return dir.path;
 }
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {

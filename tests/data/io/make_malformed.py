@@ -148,6 +148,8 @@ def make_malformed():
     write(BAD, "png_over_our_limit.png", PNG_SIG + ihdr(20000, 10) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
           + chunk(b"IEND", b""))
     write(BAD, "png_max_u32_dimensions.png", PNG_SIG + ihdr(0xFFFFFFFF, 0xFFFFFFFF) + chunk(b"IEND", b""))
+    write(BAD, "png_tiny_file_huge_image.png", PNG_SIG + ihdr(16000, 16000) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+          + chunk(b"IEND", b""))
     write(BAD, "png_zero_width.png", PNG_SIG + ihdr(0, 4) + chunk(b"IEND", b""))
     write(BAD, "png_bad_color_type.png", png(2, 2, rows([[0] * 6] * 2), color=5))
     write(BAD, "png_bad_bit_depth.png", png(2, 2, rows([[0] * 6] * 2), depth=4, color=2))
@@ -158,6 +160,8 @@ def make_malformed():
     write(BAD, "png_bad_filter_type.png", png(2, 2, b"\x07" + bytes(6) + b"\x00" + bytes(6)))
     write(BAD, "png_no_idat.png", PNG_SIG + ihdr(4, 4) + chunk(b"IEND", b""))
     write(BAD, "png_chunk_length_huge.png", PNG_SIG + ihdr(4, 4) + struct.pack(">I", 0x7FFFFFF0) + b"IDAT" + bytes(16))
+    write(BAD, "png_text_chunk_length_huge.png", PNG_SIG + ihdr(4, 4) + struct.pack(">I", 0x7FFFFFF0) + b"tEXt"
+          + bytes(16))
     write(BAD, "png_is_jpeg.png", JPEG_RGB)
     # JPEG
     sof = JPEG_RGB.index(b"\xff\xc0")
@@ -173,6 +177,9 @@ def make_malformed():
     huge = bytearray(JPEG_RGB)
     huge[sof + 5:sof + 9] = struct.pack(">HH", 60000, 60000)  # SOF0: height, width
     write(BAD, "jpeg_huge_dimensions.jpg", bytes(huge))
+    big = bytearray(JPEG_RGB)
+    big[sof + 5:sof + 9] = struct.pack(">HH", 16000, 16000)
+    write(BAD, "jpeg_tiny_file_huge_image.jpg", bytes(big))
     zero = bytearray(JPEG_RGB)
     zero[sof + 5:sof + 9] = struct.pack(">HH", 0, 16)
     write(BAD, "jpeg_zero_height.jpg", bytes(zero))
