@@ -78,8 +78,9 @@ Frame render_view(const Person& person, const Image8& atlas, const Pose& pose, c
   const Vec3 light = normalize(Vec3{-0.4f, 0.6f, -1.0f});  // toward the light: upper left, camera side
   for (size_t k = 0; k < any.size(); ++k) {
     uint8_t* rgb = &f.rgb[3 * k];
+    SurfacePoint s;
     if (body[k].prim >= 0) {
-      const SurfacePoint s = surface_point(prims[body[k].prim], body[k].q);
+      s = surface_point(prims[body[k].prim], body[k].q);
       f.iuv[3 * k] = static_cast<uint8_t>(s.part);
       f.iuv[3 * k + 1] = uv_byte(s.u);
       f.iuv[3 * k + 2] = uv_byte(s.v);
@@ -91,7 +92,7 @@ Frame render_view(const Person& person, const Image8& atlas, const Pose& pose, c
       continue;
     }
     const Primitive& p = prims[any[k].prim];
-    const SurfacePoint s = surface_point(p, any[k].q);
+    if (any[k].prim != body[k].prim) s = surface_point(p, any[k].q);  // hair or skirt in front
     Vec3 n = s.normal;
     if (n.z > 0) n = n * -1.0f;  // the visible side faces the camera (matters for the open skirt)
     const float shade = 1.0f - opt.shading * (1.0f - std::max(0.0f, dot(n, light)));

@@ -25,13 +25,22 @@ namespace {
 
 using namespace dpt::synth;
 
-std::string scratch_dir() {
-  static std::string dir = [] {
+// A private folder under /tmp, removed when the test process exits.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "dpt_synth_test.XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    return tmpl;
-  }();
-  return dir;
+    if (mkdtemp(tmpl.data()) != nullptr) path = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+  }
+};
+std::string scratch_dir() {
+  static ScratchDir dir;
+  REQUIRE_MESSAGE(!dir.path.empty(), "cannot create a scratch folder under /tmp");
+  return dir.path;
 }
 
 std::string slurp(const std::string& path) {

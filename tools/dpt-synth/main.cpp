@@ -34,8 +34,9 @@ options:
   --pairs-per-person N   sample N ordered pairs per person (default 0 = all K(K-1) pairs)
   --threads N            rendering threads (default 0 = all cores)
   --writers N            PNG writer threads, mostly waiting on fsync (default 8)
-  --hair-skirt P         0..1: chance of loose hair and of a loose skirt per person, drawn in the image
-                         but not on the body surface (default 0)
+  --hair-skirt P         0..1: chance of loose hair and of a loose skirt (slim builds) per person, drawn
+                         in the image but not on the body surface: the IUV there shows the body behind,
+                         or background (default 0)
   --seam-noise A         0..1: DensePose-like IUV errors near part seams (default 0)
   --shading K            0..1: Lambert shading strength (default 0.25; 0 = image is the atlas lookup)
   --contact-sheet FILE   also (or only) write a PNG of a few persons x views with their IUV and atlas
