@@ -103,6 +103,7 @@ const std::vector<Case> kConvCases = {
     {1, 5, 3, 2, 4, 1, 1, 0, 1, 0, true},     // 1x1 kernel
     {1, 64, 30, 30, 20, 3, 1, 1, 1, 0, true}, // several column chunks per sample
     {1, 3, 70, 9, 40, 3, 1, 1, 1, 0, true},   // edge tiles in M and N, many output rows per chunk
+    {2, 4, 6, 75, 24, 3, 2, 1, 2, 0, true},   // stride 2 on long rows: the vectorised stride-2 gather
     // Stride 1 with <= 8 outputs per group: the direct kernels (ops/cpu/conv_direct.h).
     {1, 4, 9, 70, 3, 3, 1, 1, 1, 0, true},    // 3 outputs, row longer than one vector block
     {2, 8, 6, 37, 1, 4, 1, 1, 1, 0, true},    // discriminator head: 1 output, k4

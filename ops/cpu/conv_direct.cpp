@@ -213,7 +213,7 @@ template <class T> void conv_forward_direct(const ConvShape& s, const T* x, cons
     for (int co = 0; co < KG; ++co)
       for (int64_t r = 0; r < Cg * k * k; ++r) wt[(g * Cg * k * k + r) * KG + co] = w[(g * KG + co) * Cg * k * k + r];
   const ForwardRowFn vfn = std::is_same<T, float>::value && have_avx512() ? forward_row_avx512_for(KG) : nullptr;
-  parallel_for(s.N * G * s.Ho, 1, [&](int64_t t0, int64_t t1) {
+  parallel_tasks(s.N * G * s.Ho, [&](int64_t t0, int64_t t1) {
     // Ring of k padded rows per channel: input row iy lives in slot iy mod k, so each output row
     // copies one new input row per channel. Padding columns are zeroed once and never written.
     std::vector<T> ring(Cg * k * Wp, T(0));
@@ -259,7 +259,7 @@ template <class T> void conv_backward_weight_direct(const ConvShape& s, const T*
   if (s.K == 0 || Cg == 0) return;
   const int64_t Wp = s.W + 2 * s.pad + kPadRight, Hp = s.H + 2 * s.pad;
   const WeightPlaneFn wfn = std::is_same<T, float>::value && have_avx512() ? weight_plane_avx512_for(k, KG) : nullptr;
-  parallel_for(G * Cg, 1, [&](int64_t t0, int64_t t1) {
+  parallel_tasks(G * Cg, [&](int64_t t0, int64_t t1) {
     std::vector<T> plane(Hp * Wp);
     std::vector<double> acc(k * k * KG);
     for (int64_t t = t0; t < t1; ++t) {

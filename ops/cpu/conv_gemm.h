@@ -1,12 +1,15 @@
-// The three GEMM-based convolution passes shared by conv2d and conv_transpose2d (CPU):
-// forward (im2col + GEMM), backward-data (GEMM + col2im) and backward-weight, with groups inside.
+// The three convolution passes shared by conv2d and conv_transpose2d (CPU): forward (im2col + GEMM),
+// backward-data (GEMM + col2im) and backward-weight, with groups handled inside each pass (one task
+// loop over groups and blocks, GEMM columns batched across samples), plus direct kernels for stride-1
+// convs with few output channels per group (ops/cpu/conv_direct.h).
 //
 // Note [conv determinism]
-// Work is split into tasks that own disjoint parts of the result: forward (sample, group, block of
-// output positions), backward-data (sample, group, block of input channels), backward-weight (group,
-// block of weight columns; each task sums over all samples itself). Every result element is therefore
-// summed by one task in one fixed order, whatever the thread count: results are bitwise reproducible
-// across runs and thread counts, with no atomics and no per-thread partial sums.
+// Work is split into tasks that own disjoint parts of the result: forward (group, block of
+// sample-batched output columns), backward-data (group, block of input channels, block of samples),
+// backward-weight (group, block of weight rows; each task sums over all samples itself). Chunk sizes
+// depend on the shapes only. Every result element is therefore summed by one task in one fixed order,
+// whatever the thread count: results are bitwise reproducible across runs and thread counts, with no
+// atomics and no per-thread partial sums (tests: "ops/conv2d/independent of the thread count").
 //
 // Note [conv_transpose2d as conv2d]
 // conv_transpose2d(x, w) is the adjoint of conv2d with the same weight (w [Cin, Cout/g, k, k] read as
@@ -16,8 +19,28 @@
 // [N, K, Ho, Wo].
 #pragma once
 #include <cstdint>
+#include <exception>
+#include <mutex>
+
+#include "core/threading.h"
 
 namespace dpt::cpu {
+
+// parallel_for(n, 1, fn) for task loops that allocate scratch memory: an exception (bad_alloc) never
+// leaves the parallel region; the first one is rethrown after it.
+template <class F> void parallel_tasks(int64_t n, const F& fn) {
+  std::exception_ptr err;
+  std::mutex mu;
+  parallel_for(n, 1, [&](int64_t b, int64_t e) {
+    try {
+      fn(b, e);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!err) err = std::current_exception();
+    }
+  });
+  if (err) std::rethrow_exception(err);
+}
 
 struct ConvShape {
   int64_t N, C, H, W;  // conv2d-view input

@@ -1,5 +1,6 @@
-// im2col / col2im for the convolution kernels, writing straight into the packed-B layout of
-// Note [packed GEMM] so no separate im2col matrix is ever materialised for the forward pass.
+// im2col / col2im for the convolution kernels. The forward im2col writes straight into the packed-B
+// layout of Note [packed GEMM] (no separate im2col matrix); the weight gradient takes plain rows and
+// packs them transposed. Stride-2 gathers and scatter-adds use AVX-512 permutes where available.
 //
 // One group's input planes are x[C, H, W]; the output grid is [Ho, Wo] with kernel k x k, stride s and
 // zero padding p. Row r = (c, ky, kx) = (c*k + ky)*k + kx of the column matrix at output position
@@ -17,15 +18,17 @@ struct Im2colGeom {
   int64_t kk() const { return static_cast<int64_t>(k) * k; }
 };
 
-// Packed B (K = nc*k*k rows, N = nq positions): panels [ceil(nq/nr)][nc*k*k][nr], zero-padded.
+// Packed B with K = nc*k*k rows (panels [..][nc*k*k][nr]): positions [q0, q0 + nq) go to columns
+// [d0, d0 + nq); other columns are left as they are (callers zero the last panel's tail with
+// pack_b_zero_tail, ops/cpu/packed_gemm.h). Several samples can thus share one packed B.
 template <class T>
-void im2col_pack_b(const Im2colGeom& g, const T* x, int64_t c0, int64_t nc, int64_t q0, int64_t nq, int nr, T* dst);
+void im2col_pack_b(const Im2colGeom& g, const T* x, int64_t c0, int64_t nc, int64_t q0, int64_t nq, int nr, T* dst,
+                   int64_t d0);
 
-// Packed B of the transposed column matrix (K = nq positions, N = nrows rows r0 .. r0 + nrows - 1,
-// numbered from channel 0): panels [ceil(nrows/nr)][nq][nr], zero-padded.
+// Plain rows: dst[j * ld + (q - q0)] = row r0 + j (numbered from channel 0) at position q, j < nrows.
 template <class T>
-void im2col_pack_bt(const Im2colGeom& g, const T* x, int64_t r0, int64_t nrows, int64_t q0, int64_t nq, int nr,
-                    T* dst);
+void im2col_rows(const Im2colGeom& g, const T* x, int64_t r0, int64_t nrows, int64_t q0, int64_t nq, T* dst,
+                 int64_t ld);
 
 // The adjoint: dx[c, iy, ix] += col[r * ldcol + (q - q0)] over rows of channels [c0, c0 + nc) and
 // positions [q0, q0 + nq). Rows run in order, so the result is deterministic.

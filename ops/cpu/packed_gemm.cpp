@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 namespace dpt::cpu {
 
@@ -133,6 +134,58 @@ template <> const KernelChoice<double>& kernel_choice<double>() {
   return k;
 }
 
+// ---- AVX-512 transposing packers (rows of a row-major matrix -> K-major panels)
+
+// Transposes a 16x16 block held in r[0..15] (r[i] = row i) in place: afterwards r[j] = column j.
+// (maskz forms with a full mask: the plain intrinsics start from _mm512_undefined_ps, which makes
+// GCC 12 warn -Wmaybe-uninitialized; same instructions.)
+__attribute__((target("avx512f"))) inline void transpose16(__m512 r[16]) {
+  constexpr __mmask16 all = 0xFFFF;
+  constexpr __mmask8 all8 = 0xFF;
+  __m512 t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_maskz_unpacklo_ps(all, r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_maskz_unpackhi_ps(all, r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(all8, a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(all8, a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(all8, b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(all8, b, d));
+  }
+  for (int h = 0; h < 2; ++h)
+    for (int i = 0; i < 4; ++i) {
+      t[8 * h + i] = _mm512_maskz_shuffle_f32x4(all, r[8 * h + i], r[8 * h + i + 4], 0x88);
+      t[8 * h + i + 4] = _mm512_maskz_shuffle_f32x4(all, r[8 * h + i], r[8 * h + i + 4], 0xdd);
+    }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_maskz_shuffle_f32x4(all, t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_maskz_shuffle_f32x4(all, t[i], t[i + 8], 0xdd);
+  }
+}
+
+// dst[k * dst_stride + i] = src[i * ld + k] for i < rows (<= 16), k < K; lanes rows..width-1 get 0.
+__attribute__((target("avx512f"))) void pack_rows_avx512(const float* src, int64_t ld, int rows, int64_t K,
+                                                         float* dst, int64_t dst_stride, int width) {
+  const __mmask16 wmask = static_cast<__mmask16>((1u << width) - 1);
+  __m512 r[16];
+  for (int64_t k0 = 0; k0 < K; k0 += 16) {
+    const int64_t kc = std::min<int64_t>(16, K - k0);
+    const __mmask16 lmask = static_cast<__mmask16>((1u << kc) - 1);
+    for (int i = 0; i < 16; ++i)
+      r[i] = i < rows ? _mm512_maskz_loadu_ps(lmask, src + i * ld + k0) : _mm512_setzero_ps();
+    transpose16(r);
+    for (int64_t j = 0; j < kc; ++j) _mm512_mask_storeu_ps(dst + (k0 + j) * dst_stride, wmask, r[j]);
+  }
+}
+
+bool use_avx512_packers() {
+  static const bool ok = std::string(kernel_choice<float>().tile.isa) == "avx512";
+  return ok;
+}
+
 }  // namespace
 
 template <class T> GemmTile gemm_tile() { return kernel_choice<T>().tile; }
@@ -149,11 +202,22 @@ template <class T> int64_t packed_b_size(int64_t K, int64_t N) {
 
 template <class T> void pack_a(int64_t M, int64_t K, const T* a, int64_t rs, int64_t cs, T* dst) {
   const int mr = gemm_tile<T>().mr;
+  if constexpr (std::is_same<T, float>::value) {
+    if (cs == 1 && mr <= 16 && use_avx512_packers()) {  // rows contiguous in k: transpose 16x16 blocks
+      for (int64_t i0 = 0; i0 < M; i0 += mr)
+        pack_rows_avx512(a + i0 * rs, rs, static_cast<int>(std::min<int64_t>(mr, M - i0)), K, dst + i0 * K, mr, mr);
+      return;
+    }
+  }
   for (int64_t i0 = 0; i0 < M; i0 += mr) {
     const int64_t m = std::min<int64_t>(mr, M - i0);
     for (int64_t k = 0; k < K; ++k) {
       const T* src = a + i0 * rs + k * cs;
       int64_t i = 0;
+      if (rs == 1) {
+        std::memcpy(dst, src, sizeof(T) * m);
+        i = m;
+      }
       for (; i < m; ++i) dst[i] = src[i * rs];
       for (; i < mr; ++i) dst[i] = T(0);
       dst += mr;
@@ -163,6 +227,16 @@ template <class T> void pack_a(int64_t M, int64_t K, const T* a, int64_t rs, int
 
 template <class T> void pack_b(int64_t K, int64_t N, const T* b, int64_t rs, int64_t cs, T* dst) {
   const int nr = gemm_tile<T>().nr;
+  if constexpr (std::is_same<T, float>::value) {
+    if (rs == 1 && nr % 16 == 0 && use_avx512_packers()) {  // columns contiguous in k: transpose 16x16 blocks
+      for (int64_t j0 = 0; j0 < N; j0 += nr)
+        for (int h = 0; h < nr; h += 16) {
+          const int cols = static_cast<int>(std::clamp<int64_t>(N - j0 - h, 0, 16));
+          pack_rows_avx512(cols > 0 ? b + (j0 + h) * cs : b, cs, cols, K, dst + j0 * K + h, nr, 16);
+        }
+      return;
+    }
+  }
   for (int64_t j0 = 0; j0 < N; j0 += nr) {
     const int64_t n = std::min<int64_t>(nr, N - j0);
     for (int64_t k = 0; k < K; ++k) {
@@ -178,6 +252,29 @@ template <class T> void pack_b(int64_t K, int64_t N, const T* b, int64_t rs, int
       dst += nr;
     }
   }
+}
+
+template <class T> void pack_b_columns(int64_t K, int64_t N, const T* b, int64_t rs, int64_t cs, T* dst, int64_t d0) {
+  const int nr = gemm_tile<T>().nr;
+  for (int64_t col = d0; col < d0 + N;) {
+    const int64_t jp = col / nr, lane0 = col % nr, width = std::min<int64_t>(nr - lane0, d0 + N - col);
+    T* panel = dst + jp * nr * K + lane0;
+    const T* src = b + (col - d0) * cs;
+    for (int64_t k = 0; k < K; ++k) {
+      if (cs == 1) std::memcpy(panel + k * nr, src + k * rs, sizeof(T) * width);
+      else
+        for (int64_t j = 0; j < width; ++j) panel[k * nr + j] = src[k * rs + j * cs];
+    }
+    col += width;
+  }
+}
+
+template <class T> void pack_b_zero_tail(int64_t K, int64_t N, T* dst) {
+  const int nr = gemm_tile<T>().nr;
+  const int64_t lane0 = N % nr;
+  if (lane0 == 0) return;
+  T* panel = dst + (N / nr) * nr * K;
+  for (int64_t k = 0; k < K; ++k) std::fill(panel + k * nr + lane0, panel + (k + 1) * nr, T(0));
 }
 
 template <class T>
@@ -236,6 +333,8 @@ void gemm_packed(int64_t M, int64_t N, int64_t K, const T* ap, const T* bp, T* c
   template int64_t packed_b_size<T>(int64_t, int64_t);                                                    \
   template void pack_a<T>(int64_t, int64_t, const T*, int64_t, int64_t, T*);                              \
   template void pack_b<T>(int64_t, int64_t, const T*, int64_t, int64_t, T*);                              \
+  template void pack_b_columns<T>(int64_t, int64_t, const T*, int64_t, int64_t, T*, int64_t);             \
+  template void pack_b_zero_tail<T>(int64_t, int64_t, T*);                                                \
   template void gemm_packed<T>(int64_t, int64_t, int64_t, const T*, const T*, T*, int64_t, bool, const T*);
 DPT_GEMM_INSTANTIATE(float)
 DPT_GEMM_INSTANTIATE(double)

@@ -12,6 +12,10 @@
 //   shapes, never on threads: callers parallelise over disjoint blocks of C (Note [conv determinism]).
 // - The kernels are plain C++ with intrinsics in functions carrying target attributes, so the library
 //   still builds for x86-64-v2 and runs anywhere.
+// - Why not im2col + cblas_sgemm: that needs the whole im2col matrix materialised, and BLAS calls from
+//   inside our OpenMP task loops (grouped convs) would oversubscribe OpenBLAS's own threads. Measured
+//   with `dpt-bench ops` (2 cores, OPENBLAS_CORETYPE=Haswell as deployed), the 256-channel 3x3 conv
+//   runs faster than one OpenBLAS sgemm of the same FLOPs.
 #pragma once
 #include <cstdint>
 #include <cstdlib>
@@ -35,6 +39,12 @@ template <class T> int64_t packed_b_size(int64_t K, int64_t N);
 template <class T> void pack_a(int64_t M, int64_t K, const T* a, int64_t rs, int64_t cs, T* dst);
 // Packs B(k, j) = b[k*rs + j*cs], k < K, j < N.
 template <class T> void pack_b(int64_t K, int64_t N, const T* b, int64_t rs, int64_t cs, T* dst);
+
+// Writes B(k, j) = b[k*rs + j*cs], k < K, j < N into columns [d0, d0 + N) of a packed B of K rows
+// (any total width); other columns are left as they are.
+template <class T> void pack_b_columns(int64_t K, int64_t N, const T* b, int64_t rs, int64_t cs, T* dst, int64_t d0);
+// Zeroes columns [N, next multiple of nr) of a packed B of K rows and N columns.
+template <class T> void pack_b_zero_tail(int64_t K, int64_t N, T* dst);
 
 // C[i, j] (row stride ldc) = (accumulate ? C[i, j] : (row_bias ? row_bias[i] : 0)) + sum_k A(i,k) B(k,j)
 // for i < M, j < N. ap / bp are packed A / B (see above); K >= 0. Single thread.

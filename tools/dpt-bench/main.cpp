@@ -107,9 +107,12 @@ void conv_rows(const Options& o, const std::string& name, int64_t N, int64_t Cin
 
 void run_ops(const Options& o) {
   const int64_t N = o.batch;
-  std::printf("# dpt-bench ops: %d threads, float32, GEMM micro-kernel %s (%dx%d), median of %d runs\n",
-              num_threads(), cpu::gemm_tile<float>().isa, cpu::gemm_tile<float>().mr, cpu::gemm_tile<float>().nr,
-              o.runs);
+  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+  std::printf("# dpt-bench ops: %d threads, float32, batch %lld, median of %d runs after %d warm-up\n",
+              num_threads(), static_cast<long long>(N), o.runs, o.warmup);
+  std::printf("# conv GEMM micro-kernel %s (%dx%d); OpenBLAS kernels %s (OPENBLAS_CORETYPE=%s)\n",
+              cpu::gemm_tile<float>().isa, cpu::gemm_tile<float>().mr, cpu::gemm_tile<float>().nr,
+              openblas_get_corename(), coretype ? coretype : "unset");
   std::printf("%-26s %-52s %10s %9s\n", "op", "shape", "ms", "GFLOP/s");
 
   // The reference point: one OpenBLAS sgemm with the FLOPs of the 256-channel conv forward
