@@ -51,6 +51,7 @@ void* CachingAllocator::allocate(size_t bytes) {
       im->stats.cached_bytes -= sz;
       im->stats.current_bytes += sz;
       if (im->stats.current_bytes > im->stats.peak_bytes) im->stats.peak_bytes = im->stats.current_bytes;
+      raw_->on_allocate(p, bytes, sz);
       return p;
     }
   }
@@ -63,6 +64,7 @@ void* CachingAllocator::allocate(size_t bytes) {
   std::lock_guard<std::mutex> lock(im->mu);
   im->stats.current_bytes += sz;
   if (im->stats.current_bytes > im->stats.peak_bytes) im->stats.peak_bytes = im->stats.current_bytes;
+  raw_->on_allocate(p, bytes, sz);
   return p;
 }
 

@@ -23,6 +23,9 @@ class RawAllocator {
   // Copies between host and this device (or within it). kind: 0 host->dev, 1 dev->host, 2 dev->dev.
   virtual void copy(void* dst, const void* src, size_t bytes, int kind) = 0;
   virtual void memset_zero(void* p, size_t bytes) = 0;
+  // Told whenever the caching allocator hands out block p (block_bytes, fresh or cached) for a request
+  // of `bytes`; the CUDA emulator guards the unused tail so that overruns past a tensor are caught.
+  virtual void on_allocate(void* p, size_t bytes, size_t block_bytes) {}
 };
 
 class CachingAllocator {

@@ -74,8 +74,10 @@ inline void check_parity(const std::string& what, const ParityFn& fn, const std:
     cuda_in.push_back(g);
   }
   Tensor out_cpu = fn(cpu_in);
+  const long long launches = cuda::launch_count();
   Tensor out_cuda = fn(cuda_in);
   REQUIRE_MESSAGE(out_cuda.device().is_cuda(), what << ": the result is on " << out_cuda.device().str());
+  REQUIRE_MESSAGE(cuda::launch_count() > launches, what << ": no CUDA kernel ran");
   expect_close(out_cuda.to(Device::cpu()), out_cpu, atol, rtol, what + ": forward");
   if (!backward) return;
   Tensor cot = uniform_tensor(out_cpu.shape(), 777, out_cpu.dtype());

@@ -78,6 +78,18 @@ __global__ void atomic_kernel(T* acc) {
   atomicAdd(acc + 1 + (threadIdx.x % 3), T(0.5));
 }
 
+// A tree reduction with the barrier inside the loop forgotten: wrong on a GPU (a race), and the
+// emulator's in-order blocks read partial sums that are not ready yet.
+__global__ void racy_sum_kernel(const float* x, float* out) {
+  __shared__ float buf[64];
+  const unsigned t = threadIdx.x;
+  buf[t] = x[blockIdx.x * 64 + t];
+  __syncthreads();
+  for (unsigned s = 32; s > 0; s >>= 1)
+    if (t < s) buf[t] += buf[t + s];  // missing __syncthreads() after each level
+  if (t == 0) out[blockIdx.x] = buf[0];
+}
+
 __global__ void write_at_kernel(float* p, int64_t i, float v) { p[i] = v; }
 __global__ void write_bits_kernel(unsigned* p, int64_t i, unsigned bits) { p[i] = bits; }
 
@@ -111,6 +123,17 @@ TEST_CASE("emu/emulator/threads that return early drop out of barriers") {
   std::vector<float> r = host(out);
   for (int b = 0; b < 2; ++b)
     for (int t = 0; t < 5; ++t) CHECK(r[b * 32 + t] == static_cast<float>((t + 7) % 5));
+}
+
+TEST_CASE("emu/emulator/a missing barrier changes the result") {
+  // Block 0 runs its threads in order 0..63, block 1 in reverse (Note [CUDA emulation]): the race shows
+  // in block 0, so a kernel with it fails its parity test.
+  Tensor x = Tensor::ones({128}, DType::F32, Device::cuda());
+  Tensor out = Tensor::zeros({2}, DType::F32, Device::cuda());
+  launch("racy_sum", racy_sum_kernel, 2, 64, 0, current_stream(), x.data<float>(), out.data<float>());
+  std::vector<float> r = host(out);
+  CHECK(r[0] != 64.0f);
+  CHECK(r[1] == 64.0f);
 }
 
 TEST_CASE("emu/emulator/divergent barrier is reported") {
@@ -174,7 +197,11 @@ TEST_CASE("emu/emulator/host code touching device memory faults") {
   REQUIRE(pid >= 0);
   if (pid == 0) {
     int devnull = open("/dev/null", 1);  // keep the child's diagnostic out of the test log
-    if (devnull >= 0) dup2(devnull, 2);
+    if (devnull >= 0) {
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+    }
+    std::signal(SIGSEGV, SIG_DFL);  // doctest's crash handler would report and carry on in the child
     volatile float v = p[3];  // SIGSEGV: the arena is protected outside kernels and copies
     (void)v;
     _exit(0);

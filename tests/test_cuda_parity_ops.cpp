@@ -64,7 +64,7 @@ const std::vector<ConvCase> kConvCases = {
 
 const std::vector<ConvCase> kTransposedCases = {
     {2, 6, 4, 5, 4, 3, 2, 1, 1, 1, true},     // like the golden case
-    {2, 8, 3, 4, 12, 3, 2, 1, 1, 4, true},    // groups 4
+    {2, 8, 3, 4, 12, 3, 2, 1, 4, 1, true},    // groups 4
     {2, 5, 3, 3, 4, 4, 2, 1, 1, 0, false},    // k4 s2, no bias
     {2, 48, 4, 4, 24, 3, 2, 1, 24, 1, true},  // 24 groups (inpainter decoder)
     {2, 4, 5, 3, 6, 3, 3, 0, 1, 2, true},     // stride 3, output_padding 2

@@ -25,24 +25,28 @@ bool cudnn_selected() { return conv_backend() == ConvBackend::Cudnn; }
 bool cudnn_available() { return true; }
 
 bool cudnn_conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p, Tensor& out) {
+  count_library_call();
   emu::HostAccess access;
   cpu::conv2d_forward(x, w, b, p, out);
   return true;
 }
 bool cudnn_conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& gout, const ConvParams& p, Tensor& gx,
                            Tensor& gw, Tensor& gb) {
+  count_library_call();
   emu::HostAccess access;
   cpu::conv2d_backward(x, w, gout, p, gx, gw, gb);
   return true;
 }
 bool cudnn_conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p,
                                     Tensor& out) {
+  count_library_call();
   emu::HostAccess access;
   cpu::conv_transpose2d_forward(x, w, b, p, out);
   return true;
 }
 bool cudnn_conv_transpose2d_backward(const Tensor& x, const Tensor& w, const Tensor& gout, const ConvParams& p,
                                      Tensor& gx, Tensor& gw, Tensor& gb) {
+  count_library_call();
   emu::HostAccess access;
   cpu::conv_transpose2d_backward(x, w, gout, p, gx, gw, gb);
   return true;
@@ -135,6 +139,7 @@ void forward(const ConvDescs& d, const float* x, const float* w, float* y, bool 
   size_t bytes = 0;
   DPT_CHECK(pick(perf, n, &algo, &bytes), "cudnn: no deterministic forward algorithm");
   Tensor ws = workspace(bytes, dev);
+  count_library_call();
   const float alpha = 1, beta = accumulate ? 1 : 0;
   DPT_CUDNN(cudnnConvolutionForward(handle(), &alpha, d.in, x, d.filter, w, d.conv, algo, ws.data<float>(), bytes,
                                     &beta, d.out, y));
@@ -150,6 +155,7 @@ void backward_data(const ConvDescs& d, const float* dy, const float* w, float* d
   size_t bytes = 0;
   DPT_CHECK(pick(perf, n, &algo, &bytes), "cudnn: no deterministic backward-data algorithm");
   Tensor ws = workspace(bytes, dev);
+  count_library_call();
   const float alpha = 1, beta = accumulate ? 1 : 0;
   DPT_CUDNN(cudnnConvolutionBackwardData(handle(), &alpha, d.filter, w, d.out, dy, d.conv, algo, ws.data<float>(),
                                          bytes, &beta, d.in, dx));
@@ -165,6 +171,7 @@ void backward_filter(const ConvDescs& d, const float* x, const float* dy, float*
   size_t bytes = 0;
   DPT_CHECK(pick(perf, n, &algo, &bytes), "cudnn: no deterministic backward-filter algorithm");
   Tensor ws = workspace(bytes, dev);
+  count_library_call();
   const float alpha = 1, beta = 0;
   DPT_CUDNN(cudnnConvolutionBackwardFilter(handle(), &alpha, d.in, x, d.out, dy, d.conv, algo, ws.data<float>(), bytes,
                                            &beta, d.filter, dw));

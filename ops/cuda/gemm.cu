@@ -75,6 +75,7 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, 
              ldc, batch, stride_c, beta);
     return;
   }
+  count_library_call();
   for (int64_t v : {M, N, K, lda, ldb, ldc, batch})
     DPT_CHECK(v >= 0 && v <= INT_MAX, "cuda gemm: size " << v << " does not fit the BLAS interface");
 #ifdef DPT_CUDA_EMU

@@ -38,7 +38,7 @@ __global__ void grid_sample_grad_x_atomic_kernel(const T* __restrict__ grid, con
   }
 }
 
-// Deterministic: thread nc owns plane nc of grad_x and walks the points in order (as the CPU kernel).
+// Deterministic: thread nc owns plane nc of the zeroed grad_x and walks the points in order (as the CPU kernel).
 template <class T>
 __global__ void grid_sample_grad_x_ordered_kernel(const T* __restrict__ grid, const T* __restrict__ gout,
                                                   T* __restrict__ gx, int64_t N, int64_t C, int64_t Hi, int64_t Wi,
@@ -46,8 +46,7 @@ __global__ void grid_sample_grad_x_ordered_kernel(const T* __restrict__ grid, co
   const int64_t L = Hi * Wi;
   DPT_KERNEL_LOOP(nc, N * C) {
     const int64_t n = nc / C;
-    T* plane = gx + nc * L;
-    for (int64_t j = 0; j < L; ++j) plane[j] = T(0);
+    T* plane = gx + nc * L;  // zeroed by a fill kernel first
     const T* g = gout + nc * P;
     const T* gp = grid + n * P * 2;
     for (int64_t p = 0; p < P; ++p) {
@@ -97,11 +96,11 @@ void grid_sample_backward(const Tensor& x, const Tensor& grid, const Tensor& gra
     const scalar_t* pg = grid.data<scalar_t>();
     const scalar_t* pgo = grad_out.data<scalar_t>();
     if (grad_x.defined()) {
+      grad_x.zero_();
       if (deterministic()) {
         launch("grid_sample_grad_x_ordered", grid_sample_grad_x_ordered_kernel<scalar_t>, blocks_for(N * C, 64), 64, 0,
                current_stream(), pg, pgo, grad_x.data<scalar_t>(), N, C, Hi, Wi, P);
       } else {
-        grad_x.zero_();
         launch("grid_sample_grad_x_atomic", grid_sample_grad_x_atomic_kernel<scalar_t>, blocks_for(N * P), kThreads, 0,
                current_stream(), pg, pgo, grad_x.data<scalar_t>(), N, C, Hi, Wi, P);
       }

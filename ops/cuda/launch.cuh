@@ -53,6 +53,8 @@ inline unsigned blocks_exact(int64_t n, int threads = kThreads) {
 }
 
 void check_launch(const char* name, dim3 grid, dim3 block, size_t smem);
+// Counts a cuBLAS / cuDNN call (or its emulated CPU stand-in) in launch_count().
+void count_library_call();
 #ifdef DPT_CUDA_EMU
 void check_pointer_arg(const char* name, int index, const void* p);
 template <class A>

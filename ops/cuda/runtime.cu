@@ -1,6 +1,7 @@
 // The CUDA backend's runtime: the raw device allocator behind the caching allocator, the stream,
 // device selection, launch checks, and the registration of both with core/ at start-up.
 // In DPT_CUDA=EMU builds the allocator is the emulator's guarded arena (ops/cuda/emu/emu.h).
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -18,7 +19,15 @@ void copy_strided(const Tensor& dst, const Tensor& src);
 void fill(const Tensor& dst, double value);
 void add_inplace(const Tensor& dst, const Tensor& src);
 
+namespace {
+std::atomic<long long> g_launches{0};
+}
+
+long long launch_count() { return g_launches.load(); }
+void count_library_call() { ++g_launches; }
+
 void check_launch(const char* name, dim3 grid, dim3 block, size_t smem) {
+  ++g_launches;
   const uint64_t threads = uint64_t(block.x) * block.y * block.z;
   DPT_CHECK(threads >= 1 && threads <= 1024 && block.z <= 64,
             "cuda: kernel '" << name << "': block (" << block.x << "," << block.y << "," << block.z
@@ -36,6 +45,7 @@ class EmuRawAllocator : public RawAllocator {
  public:
   void* raw_alloc(size_t bytes) override { return emu::device_alloc(bytes); }
   void raw_free(void* p, size_t bytes) override { emu::device_free(p, bytes); }
+  void on_allocate(void* p, size_t bytes, size_t) override { emu::device_set_used(p, bytes); }
   void copy(void* dst, const void* src, size_t bytes, int kind) override {
     DPT_CHECK(kind == 1 || emu::is_device_pointer(dst), "cuda-emu: copy kind " << kind << " into host memory " << dst);
     DPT_CHECK(kind == 0 || emu::is_device_pointer(src), "cuda-emu: copy kind " << kind << " from host memory " << src);

@@ -23,6 +23,8 @@ bool cudnn_available();
 // CPU kernel's order instead (slower). Also set by the environment variable DPT_CUDA_DETERMINISTIC=1.
 void set_deterministic(bool on);
 bool deterministic();
+// Kernels launched so far by this process (the parity tests check that the CUDA path really ran).
+long long launch_count();
 
 }  // namespace dpt::cuda
 

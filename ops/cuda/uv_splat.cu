@@ -26,7 +26,8 @@ __global__ void uv_splat_atomic_kernel(const T* __restrict__ img, const T* __res
   }
 }
 
-// Deterministic: task t < N*C fills acc plane t, task N*C + n fills w plane n (as the CPU kernel).
+// Deterministic: task t < N*C fills acc plane t, task N*C + n fills w plane n (as the CPU kernel), both
+// zeroed first.
 template <class T>
 __global__ void uv_splat_ordered_kernel(const T* __restrict__ img, const T* __restrict__ grid, const T* __restrict__ fg,
                                         T* __restrict__ acc, T* __restrict__ w, int64_t N, int64_t C, int64_t P,
@@ -37,7 +38,6 @@ __global__ void uv_splat_ordered_kernel(const T* __restrict__ img, const T* __re
     const int64_t n = is_w ? t - N * C : t / C;
     T* plane = is_w ? w + n * L : acc + t * L;
     const T* src = is_w ? nullptr : img + t * P;
-    for (int64_t j = 0; j < L; ++j) plane[j] = T(0);
     const T* gp = grid + n * P * 2;
     const T* fp = fg + n * P;
     for (int64_t p = 0; p < P; ++p) {
@@ -96,13 +96,13 @@ __global__ void splat_normalise_backward_kernel(const T* __restrict__ w, const T
 void uv_splat_forward(const Tensor& img, const Tensor& grid, const Tensor& fg, Tensor& acc, Tensor& w) {
   const int64_t N = img.size(0), C = img.size(1), P = img.size(2) * img.size(3), Ha = acc.size(2), Wa = acc.size(3);
   DPT_DISPATCH_FLOAT(img.dtype(), {
+    acc.zero_();
+    w.zero_();
     if (deterministic()) {
       launch("uv_splat_ordered", uv_splat_ordered_kernel<scalar_t>, blocks_for(N * (C + 1), 64), 64, 0,
              current_stream(), img.data<scalar_t>(), grid.data<scalar_t>(), fg.data<scalar_t>(), acc.data<scalar_t>(),
              w.data<scalar_t>(), N, C, P, Ha, Wa);
     } else {
-      acc.zero_();
-      w.zero_();
       launch("uv_splat_atomic", uv_splat_atomic_kernel<scalar_t>, blocks_for(N * P), kThreads, 0, current_stream(),
              img.data<scalar_t>(), grid.data<scalar_t>(), fg.data<scalar_t>(), acc.data<scalar_t>(), w.data<scalar_t>(),
              N, C, P, Ha, Wa);

@@ -185,7 +185,11 @@ struct Arena {
   char* base = nullptr;
   size_t reserved = 0;
   size_t used = 0;                                // [base, base + used) has been handed out
-  std::map<char*, size_t> live;                   // user pointer -> user bytes
+  struct Block {
+    size_t bytes;  // the raw block
+    size_t used;   // what the caching allocator handed it out for; guarded beyond
+  };
+  std::map<char*, Block> live;                    // user pointer -> block
   std::map<size_t, std::vector<char*>> free_spans;  // span bytes -> span starts
   int access_depth = 0;
   bool protect = true;
@@ -260,16 +264,30 @@ std::string describe_block(const Arena& a, const char* user, size_t bytes) {
   return buf;
 }
 
-// Returns "" when both guards are intact, else a description of the first damaged byte.
-std::string damaged_guard(const Arena& a, char* user, size_t bytes) {
+// Index of the first byte of [p, p + n) that is not the guard byte, or n.
+size_t first_unguarded(const unsigned char* p, size_t n) {
+  size_t i = 0;
+  for (; i < n && (reinterpret_cast<uintptr_t>(p + i) & 7) != 0; ++i)
+    if (p[i] != kGuardByte) return i;
+  uint64_t word;
+  std::memset(&word, kGuardByte, sizeof word);
+  for (; i + 8 <= n; i += 8)
+    if (*reinterpret_cast<const uint64_t*>(p + i) != word) break;
+  for (; i < n; ++i)
+    if (p[i] != kGuardByte) return i;
+  return n;
+}
+
+// Returns "" when both guards are intact, else a description of the first damaged byte. The back guard
+// runs from the end of the used bytes to the end of the span.
+std::string damaged_guard(const Arena& a, char* user, const Arena::Block& b) {
   const unsigned char* front = reinterpret_cast<unsigned char*>(user - kFrontGuard);
-  for (size_t i = 0; i < kFrontGuard; ++i)
-    if (front[i] != kGuardByte)
-      return "byte " + std::to_string(kFrontGuard - i) + " before the start of " + describe_block(a, user, bytes);
-  const size_t back = span_of(bytes) - kFrontGuard - bytes;
-  const unsigned char* end = reinterpret_cast<unsigned char*>(user + bytes);
-  for (size_t i = 0; i < back; ++i)
-    if (end[i] != kGuardByte) return "byte " + std::to_string(i) + " past the end of " + describe_block(a, user, bytes);
+  size_t i = first_unguarded(front, kFrontGuard);
+  if (i < kFrontGuard)
+    return "byte " + std::to_string(kFrontGuard - i) + " before the start of " + describe_block(a, user, b.used);
+  const size_t back = span_of(b.bytes) - kFrontGuard - b.used;
+  i = first_unguarded(reinterpret_cast<unsigned char*>(user + b.used), back);
+  if (i < back) return "byte " + std::to_string(i) + " past the end of " + describe_block(a, user, b.used);
   return "";
 }
 
@@ -347,8 +365,23 @@ void* device_alloc(size_t bytes) {
   std::memset(start, kGuardByte, span);
   char* user = start + kFrontGuard;
   std::memset(user, kPoison, bytes);
-  a.live[user] = bytes;
+  a.live[user] = Arena::Block{bytes, bytes};
   return user;
+}
+
+void device_set_used(void* p, size_t used) {
+  Arena& a = arena();
+  std::lock_guard<std::recursive_mutex> lock(a.mu);
+  char* user = static_cast<char*>(p);
+  auto it = a.live.find(user);
+  DPT_CHECK(it != a.live.end(), "cuda-emu: " << p << " is not a live device block");
+  DPT_CHECK(used <= it->second.bytes, "cuda-emu: " << used << " bytes used of a " << it->second.bytes << "-byte block");
+  HostAccess access;
+  std::string bad = damaged_guard(a, user, it->second);
+  DPT_CHECK(bad.empty(), "cuda-emu: when reusing device memory: a write landed on " << bad);
+  it->second.used = used;
+  std::memset(user, kPoison, used);  // like fresh device memory: reads before writes see NaN
+  std::memset(user + used, kGuardByte, span_of(it->second.bytes) - kFrontGuard - used);
 }
 
 void device_free(void* p, size_t bytes) {
@@ -358,9 +391,10 @@ void device_free(void* p, size_t bytes) {
   char* user = static_cast<char*>(p);
   auto it = a.live.find(user);
   DPT_CHECK(it != a.live.end(), "cuda-emu: freeing " << p << ", which is not a live device block");
-  DPT_CHECK(it->second == bytes, "cuda-emu: freeing a " << it->second << "-byte device block as " << bytes << " bytes");
+  DPT_CHECK(it->second.bytes == bytes,
+            "cuda-emu: freeing a " << it->second.bytes << "-byte device block as " << bytes << " bytes");
   HostAccess access;
-  std::string bad = damaged_guard(a, user, bytes);
+  std::string bad = damaged_guard(a, user, it->second);
   DPT_CHECK(bad.empty(), "cuda-emu: when freeing device memory: a write landed on " << bad);
   std::memset(user, kPoison, bytes);  // use after free reads NaN
   a.live.erase(it);

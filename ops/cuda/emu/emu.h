@@ -68,6 +68,8 @@ void run_grid(const char* kernel, dim3 grid, dim3 block, size_t dynamic_smem, co
 // ---- emulated device memory
 void* device_alloc(size_t bytes);           // poisoned with 0xFF bytes; nullptr when the arena is full
 void device_free(void* p, size_t bytes);   // checks the guard bytes
+// Block p is handed out for `used` bytes: those are poisoned, the rest of the block becomes guard.
+void device_set_used(void* p, size_t used);
 bool is_device_pointer(const void* p);     // inside the arena (any block, or one past its end)
 void check_guards(const char* after_what);  // every live block; throws naming the block and `after_what`
 // While one is alive (nestable), host code may touch device memory (kernels, copies, the CPU GEMM).
