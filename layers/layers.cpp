@@ -7,10 +7,15 @@
 
 namespace dpt {
 
+Generator& uninitialized() {
+  static Generator sentinel(0);
+  return sentinel;
+}
+
 namespace {
 Tensor init_param(const Shape& shape, int64_t fan_in, Generator& gen, DType dtype) {
   Tensor t = Tensor::empty(shape, dtype);
-  default_init_(t, fan_in, gen);
+  if (&gen != &uninitialized()) default_init_(t, fan_in, gen);
   return t;
 }
 }  // namespace
@@ -69,8 +74,14 @@ ResidualBlock::ResidualBlock(int64_t channels, Generator& gen, DType dtype)
 }
 
 Tensor ResidualBlock::forward(const Tensor& x) const {
-  Tensor h = relu(instance_norm(conv1.forward(x)));
-  return x + instance_norm(conv2.forward(h));
+  // Step by step so that inference holds at most two feature maps besides x (each assignment frees
+  // the previous one; see Note [activation lifetimes] in models/networks.cpp).
+  Tensor h = conv1.forward(x);
+  h = instance_norm(h);
+  h = relu(h);
+  h = conv2.forward(h);
+  h = instance_norm(h);
+  return x + h;
 }
 
 }  // namespace dpt

@@ -11,6 +11,10 @@
 
 namespace dpt {
 
+// Passed as the Generator, leaves the parameters uninitialised (allocated only): for a model whose
+// weights are loaded right after construction (57M random draws cost ~1 s at the paper size).
+Generator& uninitialized();
+
 // x [N, cin, H, W] -> [N, cout, Ho, Wo]; weight [cout, cin/groups, k, k], bias [cout].
 // constant_params: the weights enter as constants (detached), e.g. D inside the generator's GAN loss.
 class Conv2d : public Module {

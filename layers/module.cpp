@@ -64,21 +64,30 @@ std::string name_list(const std::vector<std::string>& names, size_t limit = 12) 
 }  // namespace
 
 void Module::load_state_dict(const StateDict& sd, const std::string& what) {
+  std::map<std::string, Shape> available;
+  for (const auto& kv : sd) {
+    DPT_CHECK(kv.second.defined(), "load_state_dict: " << what << ": tensor " << kv.first << " is undefined");
+    available.emplace(kv.first, kv.second.shape());
+  }
+  load_parameters(available, [&sd](const std::string& n) { return sd.at(n); }, what);
+}
+
+void Module::load_parameters(const std::map<std::string, Shape>& available,
+                             const std::function<Tensor(const std::string&)>& fetch, const std::string& what) {
   std::vector<std::pair<std::string, Tensor*>> slots;
   collect("", slots);
   std::vector<std::string> missing, unexpected, mismatched;
   std::set<std::string> known;
   for (auto& s : slots) {
     known.insert(s.first);
-    auto it = sd.find(s.first);
-    if (it == sd.end()) {
+    auto it = available.find(s.first);
+    if (it == available.end()) {
       missing.push_back(s.first);
-    } else if (!it->second.defined() || it->second.shape() != s.second->shape()) {
-      mismatched.push_back(s.first + " (expected " + s.second->shape_str() + ", got " +
-                           (it->second.defined() ? it->second.shape_str() : std::string("undefined")) + ")");
+    } else if (it->second != s.second->shape()) {
+      mismatched.push_back(s.first + " (expected " + s.second->shape_str() + ", got " + shape_str(it->second) + ")");
     }
   }
-  for (auto& kv : sd)
+  for (auto& kv : available)
     if (!known.count(kv.first)) unexpected.push_back(kv.first);
   if (!missing.empty() || !unexpected.empty() || !mismatched.empty()) {
     std::ostringstream os;
@@ -89,7 +98,12 @@ void Module::load_state_dict(const StateDict& sd, const std::string& what) {
     throw Error(os.str());
   }
   NoGradGuard ng;
-  for (auto& s : slots) s.second->copy_(sd.at(s.first));
+  for (auto& s : slots) {
+    Tensor t = fetch(s.first);
+    DPT_CHECK(t.defined() && t.shape() == s.second->shape(),
+              "load_state_dict: " << what << ": " << s.first << " changed shape while loading");
+    s.second->copy_(t);
+  }
 }
 
 void Module::set_requires_grad(bool requires_grad) {

@@ -2,6 +2,7 @@
 // dict built from it, and a strict load_state_dict whose errors name every missing, unexpected and
 // mis-shaped parameter. Layers and networks derive from it.
 #pragma once
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -39,6 +40,11 @@ class Module {
   // is changed and one dpt::Error lists the missing, unexpected and mis-shaped names. `what` names
   // the source in the message (e.g. the checkpoint's path).
   void load_state_dict(const StateDict& sd, const std::string& what = "state dict");
+  // The same for a source that converts tensors on demand (a checkpoint file): `available` lists its
+  // names and shapes; everything is validated first, then `fetch(name)` is called once per parameter,
+  // so only one converted tensor is alive at a time.
+  void load_parameters(const std::map<std::string, Shape>& available,
+                       const std::function<Tensor(const std::string&)>& fetch, const std::string& what);
 
   void set_requires_grad(bool requires_grad);
   void zero_grad();  // drops every parameter's .grad

@@ -19,18 +19,19 @@ Checkpoint read_checkpoint(const std::string& path) {
 }
 
 void load_weights(DensePoseTransfer& model, const Checkpoint& ck) {
-  StateDict sd;
+  std::map<std::string, Shape> available;
   for (const std::string& n : ck.file.names()) {
-    if (starts_with(n, "adam.")) continue;                    // optimiser state: the trainer's business
+    if (starts_with(n, "adam.")) continue;                       // optimiser state: the trainer's business
     if (!model.has_disc() && starts_with(n, "disc.")) continue;  // inference: generator only
-    sd[n] = ck.file.tensor(n);
+    available.emplace(n, ck.file.entry(n).shape);
   }
-  model.load_state_dict(sd, "checkpoint " + ck.path);
+  // One tensor converted at a time (the file's bytes are already in memory).
+  model.load_parameters(available, [&ck](const std::string& n) { return ck.file.tensor(n); },
+                        "checkpoint " + ck.path);
 }
 
 std::unique_ptr<DensePoseTransfer> load_model(const Checkpoint& ck, bool with_disc) {
-  Generator gen(0);  // placeholder init, overwritten by the checkpoint's weights
-  auto model = std::make_unique<DensePoseTransfer>(ck.cfg, gen, with_disc);
+  auto model = std::make_unique<DensePoseTransfer>(ck.cfg, uninitialized(), with_disc);  // weights follow
   load_weights(*model, ck);
   return model;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "models/warping.h"
 #include "ops/atlas.h"
 #include "ops/elementwise.h"
 #include "ops/instance_norm.h"
@@ -14,8 +15,21 @@ namespace dpt {
 
 namespace {
 constexpr double kLReluSlope = 0.2;
-Tensor in_relu(const Tensor& x) { return relu(instance_norm(x)); }
 
+// Note [activation lifetimes]
+// act(IN(layer(x))) written as one expression keeps the conv output, the IN output and the result alive
+// together (C++ temporaries live to the end of the full expression), and the caller's x as well. At the
+// paper size the inpainter's last decoder level is [1, 768, 256, 256] (201 MB), so in inference the
+// steps below take x by value, drop each input as soon as its successor exists, and the networks move
+// their activations in: the peak is two such maps instead of four. With autograd on, the graph keeps
+// what backward needs anyway, so nothing changes there.
+template <class Layer>
+Tensor layer_in_relu(const Layer& layer, Tensor x) {
+  Tensor h = layer.forward(x);
+  x = Tensor();
+  h = instance_norm(h);
+  return relu(h);
+}
 }  // namespace
 
 // ---------------------------------------------------------------------------------------- 4.1 G_p
@@ -42,13 +56,14 @@ Tensor PredictiveNet::forward(const Tensor& x) const {
   DPT_CHECK(x.dim() == 4 && x.size(1) == c1->weight.size(1) && x.size(2) % 4 == 0 && x.size(3) % 4 == 0,
             "PredictiveNet: input must be [N, " << c1->weight.size(1) << ", H, W] with H, W divisible by 4, got "
                                                 << x.shape_str());
-  Tensor h = in_relu(c1->forward(x));
-  h = in_relu(c2->forward(h));
-  h = in_relu(c3->forward(h));
+  Tensor h = layer_in_relu(*c1, x);
+  h = layer_in_relu(*c2, std::move(h));
+  h = layer_in_relu(*c3, std::move(h));
   for (const auto& b : res) h = b->forward(h);
-  h = in_relu(d1->forward(h));
-  h = in_relu(d2->forward(h));
-  return tanh(out->forward(h));
+  h = layer_in_relu(*d1, std::move(h));
+  h = layer_in_relu(*d2, std::move(h));
+  h = out->forward(h);
+  return tanh(h);
 }
 
 // ---------------------------------------------------------------------------------------- 4.2 inpainter
@@ -84,12 +99,12 @@ Inpainter::Inpainter(int64_t S_, int64_t base, int64_t max, int64_t emb_, Genera
   register_module("out", out.get());
 }
 
-Tensor Inpainter::forward_parts(const Tensor& parts) const {
+Tensor Inpainter::forward_parts(Tensor parts) const {
   DPT_CHECK(parts.dim() == 4 && parts.size(1) == kParts * 4 && parts.size(2) == S && parts.size(3) == S,
             "Inpainter: untiled input must be [N, 96, " << S << ", " << S << "], got " << parts.shape_str());
   const int64_t N = parts.size(0);
-  Tensor x = parts;
-  for (const auto& layer : enc) x = in_relu(layer->forward(x));
+  Tensor x = std::move(parts);
+  for (const auto& layer : enc) x = layer_in_relu(*layer, std::move(x));
   const Tensor E = x;  // [N, 24*Ce, 4, 4]
   Tensor h = relu(fuse1->forward(E.reshape({N, kParts * ce * 16})));
   h = instance_norm(h.reshape({N, 1, emb})).reshape({N, emb});  // per-sample normalisation of the fusion vector
@@ -97,8 +112,9 @@ Tensor Inpainter::forward_parts(const Tensor& parts) const {
   // G broadcast to every part's 4x4 grid, appended to that part's channels (part-major layout).
   const Tensor Gb = G.reshape({N, 1, emb, 1, 1}) * Tensor::ones({1, kParts, 1, 4, 4}, G.dtype(), G.device());
   x = cat({E.reshape({N, kParts, ce, 4, 4}), Gb}, 2).reshape({N, kParts * (ce + emb), 4, 4});
-  for (const auto& layer : dec) x = in_relu(layer->forward(x));
-  return tanh(out->forward(x));  // [N, 24*3, S, S]
+  for (const auto& layer : dec) x = layer_in_relu(*layer, std::move(x));
+  x = out->forward(x);
+  return tanh(x);  // [N, 24*3, S, S]
 }
 
 Tensor Inpainter::forward(const Tensor& tex_s, const Tensor& M_s) const {
@@ -108,7 +124,9 @@ Tensor Inpainter::forward(const Tensor& tex_s, const Tensor& M_s) const {
   DPT_CHECK(M_s.dim() == 4 && M_s.size(0) == tex_s.size(0) && M_s.size(1) == 1 && M_s.size(2) == 6 * S &&
                 M_s.size(3) == 4 * S,
             "Inpainter: M_s must be [N, 1, " << 6 * S << ", " << 4 * S << "], got " << M_s.shape_str());
-  return tile(forward_parts(untile(cat({tex_s, M_s}, 1))));
+  Tensor parts = inpainter_input(tex_s, M_s);
+  parts = forward_parts(std::move(parts));
+  return tile(parts);
 }
 
 // ---------------------------------------------------------------------------------------- 4.3 G_b
@@ -126,7 +144,7 @@ BlendingNet::BlendingNet(int64_t ngf, int64_t cin, Generator& gen) {
 Tensor BlendingNet::forward(const Tensor& x) const {
   DPT_CHECK(x.dim() == 4 && x.size(1) == c1->weight.size(1),
             "BlendingNet: input must be [N, " << c1->weight.size(1) << ", H, W], got " << x.shape_str());
-  Tensor h = in_relu(c1->forward(x));
+  Tensor h = layer_in_relu(*c1, x);
   for (const auto& b : res) h = b->forward(h);
   return out->forward(h);
 }
@@ -151,9 +169,12 @@ Tensor PatchDiscriminator::forward(const Tensor& x, bool fixed_weights) const {
                                                      << x.shape_str());
   const bool k = fixed_weights;
   Tensor h = leaky_relu(c0->forward(x, k), kLReluSlope);
-  h = leaky_relu(instance_norm(c1->forward(h, k)), kLReluSlope);
-  h = leaky_relu(instance_norm(c2->forward(h, k)), kLReluSlope);
-  h = leaky_relu(instance_norm(c3->forward(h, k)), kLReluSlope);
+  for (const Conv2d* c : {c1.get(), c2.get(), c3.get()}) {
+    Tensor a = c->forward(h, k);
+    h = Tensor();
+    a = instance_norm(a);
+    h = leaky_relu(a, kLReluSlope);
+  }
   return c4->forward(h, k);
 }
 

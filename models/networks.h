@@ -33,7 +33,8 @@ class Inpainter : public Module {
   Inpainter(int64_t S, int64_t base, int64_t max, int64_t emb, Generator& gen);
   Tensor forward(const Tensor& tex_s, const Tensor& M_s) const;
   // The same on an already untiled input [N, 24*4, S, S]; returns the untiled output [N, 24*3, S, S].
-  Tensor forward_parts(const Tensor& parts) const;
+  // Takes the input by value so that inference can release it early (Note [activation lifetimes]).
+  Tensor forward_parts(Tensor parts) const;
   int64_t S, ce, emb;
   std::vector<std::unique_ptr<Conv2d>> enc;
   std::unique_ptr<Linear> fuse1, fuse2;

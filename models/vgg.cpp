@@ -34,7 +34,6 @@ const double kStd[3] = {0.229, 0.224, 0.225};
 
 std::unique_ptr<VGG19Features> VGG19Features::from_state_dict(const StateDict& sd, const std::string& what) {
   std::unique_ptr<VGG19Features> vgg(new VGG19Features());
-  Generator gen(0);  // placeholder init, overwritten below
   int64_t cin = 3;
   StateDict used;
   for (const VggStep& s : kSteps) {
@@ -49,7 +48,7 @@ std::unique_ptr<VGG19Features> VGG19Features::from_state_dict(const StateDict& s
               what << ": " << w << " must be [out, " << cin << ", 3, 3], got " << shape_str(ws));
     DPT_CHECK(bi->second.shape() == Shape{ws[0]},
               what << ": " << b << " must be [" << ws[0] << "], got " << bi->second.shape_str());
-    auto conv = std::make_unique<Conv2d>(cin, ws[0], 3, 1, 1, gen);
+    auto conv = std::make_unique<Conv2d>(cin, ws[0], 3, 1, 1, uninitialized());  // loaded below
     vgg->register_module("features." + std::to_string(s.index), conv.get());
     vgg->convs.emplace_back(s.index, std::move(conv));
     used[w] = wi->second;

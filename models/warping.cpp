@@ -3,6 +3,7 @@
 
 #include "ops/elementwise.h"
 #include "ops/grid_sample.h"
+#include "ops/reduce.h"
 
 namespace dpt {
 
@@ -15,6 +16,8 @@ Texture splat_texture(const Tensor& x, const Tensor& iuv, int64_t S) {
   Splat sp = uv_splat(x, g.grid, g.fg, S);
   return splat_normalise(sp.acc, sp.w);
 }
+
+Tensor inpainter_input(const Tensor& tex_s, const Tensor& M_s) { return untile(cat({tex_s, M_s}, 1)); }
 
 Tensor inpaint(const Inpainter& net, const Tensor& tex_s, const Tensor& M_s) { return net.forward(tex_s, M_s); }
 

@@ -12,6 +12,10 @@ namespace dpt {
 // texels 0) and visibility M [N, 1, 6S, 4S]. Differentiable w.r.t. x.
 Texture splat_texture(const Tensor& x, const Tensor& iuv, int64_t S);
 
+// The inpainter's input: untile(cat(tex_s, M_s)) [N, 24*4, S, S], part-major (part p owns channels
+// 4p .. 4p+3: its texture's RGB and its visibility).
+Tensor inpainter_input(const Tensor& tex_s, const Tensor& M_s);
+
 // tex_hat = inpainter(tex_s, M_s) [N, 3, 6S, 4S].
 Tensor inpaint(const Inpainter& net, const Tensor& tex_s, const Tensor& M_s);
 

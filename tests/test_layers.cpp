@@ -93,6 +93,10 @@ TEST_CASE("layers/init/default_pytorch_bounds_and_determinism") {
   Linear l(40, 5, g4);
   CHECK(l.weight.shape() == Shape{5, 40});
   CHECK(within(l.weight, 1 / std::sqrt(40.0)));
+  // uninitialized(): shapes only (for weights that are loaded next); the sentinel draws nothing.
+  Conv2d u(6, 12, 3, 1, 1, uninitialized(), 3);
+  CHECK(u.weight.shape() == Shape{12, 2, 3, 3});
+  CHECK(uninitialized().offset() == 0);
 }
 
 TEST_CASE("layers/module/load_state_dict_errors") {
