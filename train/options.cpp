@@ -65,7 +65,9 @@ Json TrainOptions::to_json() const {
   j.set("blending_steps", blending_steps);
   j.set("epochs", epochs);
   j.set("vgg", vgg);
+  j.set("vgg_width_div", vgg_width_div);
   j.set("device", device);
+  j.set("conv_backend", conv_backend);
   j.set("threads", threads);
   j.set("seed", static_cast<int64_t>(seed));
   j.set("sample_every", sample_every);
@@ -87,7 +89,9 @@ void TrainOptions::update_from_json(const Json& obj, const std::string& what) {
   read_field(obj, "blending_steps", blending_steps, what);
   read_field(obj, "epochs", epochs, what);
   read_field(obj, "vgg", vgg, what);
+  read_field(obj, "vgg_width_div", vgg_width_div, what);
   read_field(obj, "device", device, what);
+  read_field(obj, "conv_backend", conv_backend, what);
   read_field(obj, "threads", threads, what);
   read_field(obj, "seed", seed, what);
   read_field(obj, "sample_every", sample_every, what);
@@ -123,6 +127,7 @@ void TrainOptions::validate() const {
   DPT_CHECK(sample_every > 0 && checkpoint_every > 0 && keep_last > 0 && log_every > 0,
             "sample_every, checkpoint_every, keep_last and log_every must be positive");
   DPT_CHECK(model.K >= 1, "K (views per person) must be >= 1");
+  DPT_CHECK(vgg_width_div >= 1 && 64 % vgg_width_div == 0, "vgg_width_div must divide 64, got " << vgg_width_div);
 }
 
 TrainOptions load_train_options(const std::string& path) {

@@ -18,7 +18,9 @@ struct TrainOptions {
   int64_t predictive_steps = 1000, inpainting_steps = 1000, blending_steps = 1000;
   double epochs = 0;             // > 0: every stage runs this many passes over the pairs instead
   std::string vgg = "";          // VGG19 weights (.safetensors); "random" for random features on purpose
+  int64_t vgg_width_div = 1;     // "random" only: every VGG19 width divided by this (cheaper features)
   std::string device = "cpu";
+  std::string conv_backend = "native";  // CUDA convolutions: native (tested) or cudnn
   int64_t threads = 0;           // 0: all cores
   uint64_t seed = 0;
   int64_t sample_every = 200, checkpoint_every = 500, keep_last = 3, log_every = 10;

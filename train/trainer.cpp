@@ -17,6 +17,7 @@
 #include "io/json.h"
 #include "models/checkpoint.h"
 #include "models/vgg.h"
+#include "ops/device.h"
 #include "train/adam.h"
 #include "train/plot.h"
 #include "train/progress.h"
@@ -47,7 +48,7 @@ uint64_t stage_salt(const std::string& stage) {
 std::unique_ptr<VGG19Features> make_vgg(const TrainOptions& o, Generator& gen, bool& perceptual_on) {
   perceptual_on = true;
   if (o.vgg == "random") {
-    // Random features on purpose (no pretrained weights here): torchvision's topology at full width.
+    // Random features on purpose (no pretrained weights here): torchvision's topology, widths / div.
     StateDict sd;
     const int widths[] = {64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512, 512};
     int cin = 3, idx = 0;
@@ -56,6 +57,7 @@ std::unique_ptr<VGG19Features> make_vgg(const TrainOptions& o, Generator& gen, b
         ++idx;
         continue;
       }
+      w /= static_cast<int>(o.vgg_width_div);
       Tensor wt = Tensor::empty({w, cin, 3, 3}), b = Tensor::empty({w});
       default_init_(wt, cin * 9, gen);
       default_init_(b, cin * 9, gen);
@@ -135,7 +137,8 @@ TrainResult train(const TrainOptions& opts, DataSource& data, const std::string&
 
   Generator gen(opts.seed);
   DensePoseTransfer model(cfg, gen);
-  const Device device = Device::parse(opts.device);
+  const Device device = use_device(opts.device);
+  set_conv_backend(opts.conv_backend);
   bool perceptual_on = false;
   std::unique_ptr<VGG19Features> vgg;
   const auto stages = opts.stage_list();

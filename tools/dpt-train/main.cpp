@@ -30,6 +30,7 @@ Trains Dense Pose Transfer in stages (ARCHITECTURE.md section 6): predictive -> 
   --vgg FILE|random    VGG19 weights for the perceptual/style losses (README: conversion); 'random'
                        uses random features on purpose; a missing file turns those losses off
   --device cpu|cuda[:N]
+  --conv-backend native|cudnn   CUDA convolution kernels (native: the tested default)
   --threads N          CPU threads (default: all cores, or DPT_THREADS)
   --seed N             weight init and batch order
   --iuv-order bgr|rgb|auto   channel order of the IUV PNGs                                 [bgr]
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
       else if (a == "--stages") sets.push_back({"stages", value()});
       else if (a == "--vgg") sets.push_back({"vgg", value()});
       else if (a == "--device") sets.push_back({"device", value()});
+      else if (a == "--conv-backend") sets.push_back({"conv_backend", value()});
       else if (a == "--threads") sets.push_back({"threads", value()});
       else if (a == "--seed") sets.push_back({"seed", value()});
       else if (a == "--epochs") sets.push_back({"epochs", value()});
