@@ -1,6 +1,8 @@
 // Golden parity of the networks, losses and gradients at the tiny configuration (tests/data/golden,
 // produced by ../shared/reference/make_golden.py): every forward intermediate, every loss value, every
 // parameter gradient and the Adam trajectories, with the tolerances of tests/data/golden/README.md.
+// The checks take the device to run on (tests/models_golden_util.h): the golden/model/* cases below run
+// them on the CPU, the emu/golden/model/* cases of tests/test_cuda_parity_models.cpp on the CUDA device.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -19,6 +21,7 @@
 #include "ops/elementwise.h"
 #include "ops/loss.h"
 #include "ops/reduce.h"
+#include "tests/models_golden_util.h"
 #include "tests/test_util.h"
 
 using namespace dpt;
@@ -53,12 +56,22 @@ double max_abs(const Tensor& t) {
   return m;
 }
 
-// Checks against the golden tensor and remembers the worst error per group for a summary line.
+// Checks against the golden tensor and remembers the worst error per group for a summary line. Checked
+// tensors must be on `device` (the device the case runs on); they are compared on the CPU.
 struct Report {
-  explicit Report(std::string f) : file(std::move(f)) {}
+  Report(std::string f, Device d) : file(std::move(f)), device(d) {}
   std::string file;
+  Device device;
   std::map<std::string, std::pair<double, std::string>> worst;  // group -> (err, tensor)
-  void check(const std::string& group, const Tensor& actual, const std::string& name, double tol) {
+  // `actual` moved to the CPU, after requiring that it is on `device`.
+  Tensor host(const Tensor& actual, const std::string& name) const {
+    REQUIRE_MESSAGE(actual.defined(), file << ":" << name << " is undefined");
+    REQUIRE_MESSAGE(actual.device() == device,
+                    file << ":" << name << " is on " << actual.device().str() << ", expected " << device.str());
+    return actual.detach().to(Device::cpu());
+  }
+  void check(const std::string& group, const Tensor& actual_on_device, const std::string& name, double tol) {
+    const Tensor actual = host(actual_on_device, name);
     Tensor g = golden(file, name);
     expect_golden(actual, g, tol, file + ":" + name);
     if (actual.shape() != g.shape()) return;
@@ -77,7 +90,22 @@ struct Report {
   }
 };
 
-std::unique_ptr<DensePoseTransfer> tiny_model() { return load_model(golden_path("tiny_weights.safetensors")); }
+std::unique_ptr<DensePoseTransfer> tiny_model(Device dev) {
+  auto m = load_model(golden_path("tiny_weights.safetensors"));
+  m->to(dev);
+  return m;
+}
+
+std::unique_ptr<VGG19Features> vgg_div16(Device dev) {
+  auto vgg = VGG19Features::from_file(golden_path("vgg19_div16.safetensors"));
+  vgg->to(dev);
+  return vgg;
+}
+
+// Golden tensor `name` of `file` on `dev` (a leaf without grad).
+Tensor golden_on(const std::string& file, const std::string& name, Device dev) {
+  return golden(file, name).to(dev).detach();
+}
 
 std::set<std::string> zero_by_construction(const std::string& file) {
   std::set<std::string> out;
@@ -95,7 +123,7 @@ void check_grads(Report& rep, const Module& net, const std::string& prefix) {
     if (zeros.count(key)) {
       std::string wkey = key.substr(0, key.size() - 4) + "weight";  // grad.<layer>.bias -> .weight
       double bound = kTolZero * max_abs(golden(rep.file, wkey));
-      double a = max_abs(p.second.grad());
+      double a = max_abs(rep.host(p.second.grad(), key));
       CHECK_MESSAGE(a <= bound, rep.file << ":" << key << " (zero by construction): max|a| " << a << " > " << bound);
       rep.note("zero_by_construction grad / bound", a / (bound / kTolZero), key);
     } else {
@@ -104,8 +132,13 @@ void check_grads(Report& rep, const Module& net, const std::string& prefix) {
   }
 }
 
-PairBatch pair_batch(const std::string& file) {
-  return PairBatch{golden(file, "x_s"), golden(file, "iuv_s"), golden(file, "iuv_t"), golden(file, "y")};
+PairBatch pair_batch(const std::string& file, Device dev) {
+  return PairBatch{golden_on(file, "x_s", dev), golden_on(file, "iuv_s", dev), golden_on(file, "iuv_t", dev),
+                   golden_on(file, "y", dev)};
+}
+
+ViewBatch view_batch(const std::string& file, Device dev) {
+  return ViewBatch{golden_on(file, "x_views", dev), golden_on(file, "iuv_views", dev)};
 }
 
 // A fresh Adam state (m, v) for each parameter.
@@ -155,11 +188,13 @@ TEST_CASE("golden/model/tiny_weights_checkpoint") {
   CHECK(model->inpaint->dec[0]->weight.shape() == Shape{336, 6, 3, 3});
 }
 
-TEST_CASE("golden/model/predictive") {
+namespace dpt::test {
+
+void golden_model_predictive(Device dev) {
   const std::string F = "stage_predictive.safetensors";
-  auto model = tiny_model();
-  Report rep(F);
-  PairBatch b = pair_batch(F);
+  auto model = tiny_model(dev);
+  Report rep(F, dev);
+  PairBatch b = pair_batch(F, dev);
   PredictiveLosses out = predictive_losses(*model, b);
   rep.check("forward", encode_iuv(b.iuv_s), "enc_s", kTolForward);
   rep.check("forward", encode_iuv(b.iuv_t), "enc_t", kTolForward);
@@ -170,17 +205,18 @@ TEST_CASE("golden/model/predictive") {
   check_grads(rep, *model->pred, "pred.");
 }
 
-TEST_CASE("golden/model/predictive_traj") {  // 3 Adam steps (fresh moments) on one batch: loss before each
+void golden_model_predictive_traj(Device dev) {  // 3 Adam steps (fresh moments) on one batch: loss before each
   const std::string F = "stage_predictive.safetensors";
-  Report rep(F);
-  PairBatch b = pair_batch(F);
+  Report rep(F, Device::cpu());  // the trajectory is gathered on the host
+  PairBatch b = pair_batch(F, dev);
   {
-    auto m = tiny_model();
+    auto m = tiny_model(dev);
     AdamState opt(m->pred->parameters());
     std::vector<double> losses;
     for (int s = 0; s < 3; ++s) {
       m->zero_grad();
       PredictiveLosses o = predictive_losses(*m, b);
+      REQUIRE(o.loss.device() == dev);
       losses.push_back(o.loss.item());
       o.loss.backward();
       opt.apply(hyper(m->cfg));
@@ -189,11 +225,11 @@ TEST_CASE("golden/model/predictive_traj") {  // 3 Adam steps (fresh moments) on 
   }
 }
 
-TEST_CASE("golden/model/inpainting") {
+void golden_model_inpainting(Device dev) {
   const std::string F = "stage_inpainting.safetensors";
-  auto model = tiny_model();
-  Report rep(F);
-  ViewBatch b{golden(F, "x_views"), golden(F, "iuv_views")};
+  auto model = tiny_model(dev);
+  Report rep(F, dev);
+  ViewBatch b = view_batch(F, dev);
   InpaintingLosses out = inpainting_losses(*model, b);
   rep.check("forward", out.texs[0], "tex_s", kTolForward);
   rep.check("exact", out.Ms[0], "M_s", 0);
@@ -205,17 +241,18 @@ TEST_CASE("golden/model/inpainting") {
   check_grads(rep, *model->inpaint, "inpaint.");
 }
 
-TEST_CASE("golden/model/inpainting_traj") {
+void golden_model_inpainting_traj(Device dev) {
   const std::string F = "stage_inpainting.safetensors";
-  Report rep(F);
-  ViewBatch b{golden(F, "x_views"), golden(F, "iuv_views")};
+  Report rep(F, Device::cpu());  // the trajectory is gathered on the host
+  ViewBatch b = view_batch(F, dev);
   {
-    auto m = tiny_model();
+    auto m = tiny_model(dev);
     AdamState opt(m->inpaint->parameters());
     std::vector<double> losses;
     for (int s = 0; s < 3; ++s) {
       m->zero_grad();
       InpaintingLosses o = inpainting_losses(*m, b);
+      REQUIRE(o.loss.device() == dev);
       losses.push_back(o.loss.item());
       o.loss.backward();
       opt.apply(hyper(m->cfg));
@@ -224,12 +261,12 @@ TEST_CASE("golden/model/inpainting_traj") {
   }
 }
 
-TEST_CASE("golden/model/blending") {
+void golden_model_blending(Device dev) {
   const std::string F = "stage_blending.safetensors";
-  auto model = tiny_model();
-  auto vgg = VGG19Features::from_file(golden_path("vgg19_div16.safetensors"));
-  Report rep(F);
-  PairBatch b = pair_batch(F);
+  auto model = tiny_model(dev);
+  auto vgg = vgg_div16(dev);
+  Report rep(F, dev);
+  PairBatch b = pair_batch(F, dev);
   BlendingLosses out = blending_losses(*model, *vgg, b);
   const GeneratorOutputs& g = out.g;
   rep.check("forward", g.y_p, "y_p", kTolForward);
@@ -259,22 +296,22 @@ TEST_CASE("golden/model/blending") {
 }
 
 // dloss_G.* and each term's d<term>.y_hat, evaluated at the golden activations (debugging aids).
-TEST_CASE("golden/model/blending_activation_grads") {
+void golden_model_blending_activation_grads(Device dev) {
   const std::string F = "stage_blending.safetensors";
-  auto vgg = VGG19Features::from_file(golden_path("vgg19_div16.safetensors"));
-  Report rep(F);
-  PairBatch b = pair_batch(F);
+  auto vgg = vgg_div16(dev);
+  Report rep(F, dev);
+  PairBatch b = pair_batch(F, dev);
   {
-    auto m = tiny_model();
+    auto m = tiny_model(dev);
     const Config& c = m->cfg;
     const Tensor enc_t = encode_iuv(b.iuv_t);
-    const Tensor m_w = golden(F, "m_w");
+    const Tensor m_w = golden_on(F, "m_w", dev);
     auto loss_G_of = [&](const Tensor& y_hat) {
       PerceptualStyle ps = perceptual_style_losses(*vgg, y_hat, b.y);
       Tensor L_G = lsgan_g_loss(m->disc_forward(b.x_s, enc_t, y_hat, true));
       return c.lambda_l1 * l1_loss(y_hat, b.y) + c.lambda_p * ps.Lp + c.lambda_s * ps.Ls + c.lambda_gan * L_G;
     };
-    auto leaf = [&](const char* name) { return golden(F, name).set_requires_grad(true); };
+    auto leaf = [&](const char* name) { return golden_on(F, name, dev).set_requires_grad(true); };
     auto blend_out = [&](const Tensor& y_p, const Tensor& y_w) {
       return y_p + m->blend->forward(cat({y_p, y_w, m_w, enc_t}, 1));
     };
@@ -295,24 +332,26 @@ TEST_CASE("golden/model/blending_activation_grads") {
     rep.check("activation grad", y_p.grad(), "dloss_G.y_p", kTolGrad);
     rep.check("activation grad", y_w.grad(), "dloss_G.y_w", kTolGrad);
     Tensor tex_full = leaf("tex_full");
-    loss_G_of(blend_out(golden(F, "y_p"), warp(tex_full, b.iuv_t).y_w)).backward();
+    loss_G_of(blend_out(golden_on(F, "y_p", dev), warp(tex_full, b.iuv_t).y_w)).backward();
     rep.check("activation grad", tex_full.grad(), "dloss_G.tex_full", kTolGrad);
   }
 }
 
 // 3 blending steps: one G step + one D step each, both from one forward with the same D weights.
-TEST_CASE("golden/model/blending_traj") {
+void golden_model_blending_traj(Device dev) {
   const std::string F = "stage_blending.safetensors";
-  auto vgg = VGG19Features::from_file(golden_path("vgg19_div16.safetensors"));
-  Report rep(F);
-  PairBatch b = pair_batch(F);
+  auto vgg = vgg_div16(dev);
+  Report rep(F, Device::cpu());  // the trajectories are gathered on the host
+  PairBatch b = pair_batch(F, dev);
   {
-    auto m = tiny_model();
+    auto m = tiny_model(dev);
     AdamState opt_g(m->generator_parameters()), opt_d(m->disc->parameters());
     std::vector<double> lg, ld;
     for (int s = 0; s < 3; ++s) {
       m->zero_grad();
       BlendingLosses o = blending_losses(*m, *vgg, b);
+      REQUIRE(o.loss_G.device() == dev);
+      REQUIRE(o.loss_D.device() == dev);
       lg.push_back(o.loss_G.item());
       ld.push_back(o.loss_D.item());
       o.loss_G.backward();
@@ -325,11 +364,11 @@ TEST_CASE("golden/model/blending_traj") {
   }
 }
 
-TEST_CASE("golden/model/vgg19_div16") {
+void golden_model_vgg19_div16(Device dev) {
   const std::string F = "vgg19_div16_case.safetensors";
-  auto vgg = VGG19Features::from_file(golden_path("vgg19_div16.safetensors"));
-  Report rep(F);
-  Tensor y_hat = golden(F, "y_hat"), y = golden(F, "y");
+  auto vgg = vgg_div16(dev);
+  Report rep(F, dev);
+  Tensor y_hat = golden_on(F, "y_hat", dev), y = golden_on(F, "y", dev);
   {
     NoGradGuard ng;
     auto fh = vgg->forward(y_hat), fy = vgg->forward(y);
@@ -348,6 +387,17 @@ TEST_CASE("golden/model/vgg19_div16") {
   perceptual_style_losses(*vgg, c, y).Ls.backward();
   rep.check("grad", c.grad(), "dLs.y_hat", kTolVggGrad);
 }
+
+}  // namespace dpt::test
+
+TEST_CASE("golden/model/predictive") { golden_model_predictive(Device::cpu()); }
+TEST_CASE("golden/model/predictive_traj") { golden_model_predictive_traj(Device::cpu()); }
+TEST_CASE("golden/model/inpainting") { golden_model_inpainting(Device::cpu()); }
+TEST_CASE("golden/model/inpainting_traj") { golden_model_inpainting_traj(Device::cpu()); }
+TEST_CASE("golden/model/blending") { golden_model_blending(Device::cpu()); }
+TEST_CASE("golden/model/blending_activation_grads") { golden_model_blending_activation_grads(Device::cpu()); }
+TEST_CASE("golden/model/blending_traj") { golden_model_blending_traj(Device::cpu()); }
+TEST_CASE("golden/model/vgg19_div16") { golden_model_vgg19_div16(Device::cpu()); }
 
 namespace {
 // The README's hash recipe for the full-width VGG19 weights (bit-identical to the reference's).
@@ -387,7 +437,7 @@ TEST_CASE("golden/model/vgg19_full_hash") {
   int be = meta.count("bias_exponent") ? std::stoi(meta.at("bias_exponent")) : 6;
   auto vgg = VGG19Features::from_state_dict(vgg19_hash_weights(exps, be), "hash weights");
   CHECK(vgg->convs.back().second->weight.shape() == Shape{512, 512, 3, 3});
-  Report rep(F);
+  Report rep(F, Device::cpu());
   Tensor y_hat = golden(F, "y_hat"), y = golden(F, "y");
   {
     NoGradGuard ng;
