@@ -1,7 +1,9 @@
 // Config <-> JSON (the checkpoint's dpt_config) and validation.
 #include "models/config.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "core/error.h"
 
@@ -109,5 +111,18 @@ Config Config::from_json(const std::string& text, const std::string& what) {
 }
 
 bool operator==(const Config& a, const Config& b) { return a.to_json() == b.to_json(); }
+
+std::string config_differences(const Config& a, const Config& b, bool shapes_only) {
+  static const char* kShapeFields[] = {"ngf", "ndf", "S", "pose_encoding", "inpaint_base", "inpaint_max", "emb"};
+  const Json ja = a.to_json_value(), jb = b.to_json_value();
+  std::string out;
+  for (const auto& [key, va] : ja.as_object()) {
+    if (shapes_only && std::find(std::begin(kShapeFields), std::end(kShapeFields), key) == std::end(kShapeFields))
+      continue;
+    const std::string sa = va.dump(), sb = jb.at(key).dump();
+    if (sa != sb) out += (out.empty() ? "" : ", ") + key + " " + sa + " -> " + sb;
+  }
+  return out;
+}
 
 }  // namespace dpt

@@ -42,6 +42,9 @@ struct Config {
 };
 
 bool operator==(const Config& a, const Config& b);
+// "key a -> b" for every field that differs, comma-separated ("" when equal). With `shapes_only`, only
+// the fields that decide parameter shapes (ngf, ndf, S, pose_encoding, inpaint_base, inpaint_max, emb).
+std::string config_differences(const Config& a, const Config& b, bool shapes_only = false);
 inline bool operator!=(const Config& a, const Config& b) { return !(a == b); }
 
 }  // namespace dpt

@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 
 #include "core/rng.h"
 #include "core/threading.h"
@@ -76,6 +78,23 @@ std::vector<double> weights_of(const std::string& path) {
   }
   return all;
 }
+// A data source whose batch `bad_step` has a NaN in the target image (as a corrupt decode could give).
+class PoisonedData : public DataSource {
+ public:
+  PoisonedData(DataSource& inner, int64_t bad_step) : inner_(inner), bad_step_(bad_step) {}
+  int64_t num_pairs() const override { return inner_.num_pairs(); }
+  int64_t num_persons() const override { return inner_.num_persons(); }
+  PairBatch pair_batch(uint64_t salt, int64_t step) override {
+    PairBatch b = inner_.pair_batch(salt, step);
+    if (step == bad_step_) b.y.data<float>()[0] = std::numeric_limits<float>::quiet_NaN();
+    return b;
+  }
+  ViewBatch view_batch(uint64_t salt, int64_t step) override { return inner_.view_batch(salt, step); }
+
+ private:
+  DataSource& inner_;
+  int64_t bad_step_;
+};
 }  // namespace
 
 TEST_CASE("train/2N steps equal N steps + resume + N steps, bit for bit") {
@@ -120,6 +139,78 @@ TEST_CASE("train/a dataset with missing or mismatched files is reported before t
   fo.H = 64;
   std::system(("touch " + data + "/train_iuv/p1_v2.png").c_str());
   CHECK_THROWS_WITH_AS(FolderData{fo}, doctest::Contains("64"), Error);
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("train/a non-finite loss stops the run and keeps the last checkpoint") {
+  const std::string dir = temp_dir("nan");
+  const std::string data = make_dataset(dir + "/data", 32, 32);
+  FolderDataOptions fo;
+  fo.root = data;
+  fo.H = fo.W = 32;
+  fo.batch = 2;
+  TrainOptions o = tiny_options(data, dir + "/run");
+  o.stages = "predictive";
+  o.predictive_steps = 6;
+  o.checkpoint_every = 1;
+  FolderData folder(fo);
+  PoisonedData d(folder, 1);
+  CHECK_THROWS_WITH_AS(train(o, d, ""), doctest::Contains("non-finite loss in stage predictive at step 2"), Error);
+  const std::string last = latest_checkpoint(o.out);
+  CHECK(last.find("predictive-0000001") != std::string::npos);
+  CHECK(weights_of(last).size() > 0);  // complete and readable
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("train/a stop request (Ctrl-C) saves a checkpoint to resume from") {
+  const std::string dir = temp_dir("stop");
+  const std::string data = make_dataset(dir + "/data", 32, 32);
+  FolderDataOptions fo;
+  fo.root = data;
+  fo.H = fo.W = 32;
+  fo.batch = 2;
+  TrainOptions o = tiny_options(data, dir + "/run");
+  o.stages = "predictive";
+  o.predictive_steps = 5;
+  std::atomic<bool> stop{true};
+  FolderData d(fo);
+  TrainResult r = train(o, d, "", &stop);
+  CHECK(r.interrupted);
+  CHECK(r.steps_run == 1);
+  CHECK(latest_checkpoint(o.out).find("predictive-0000001") != std::string::npos);
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("train/--init takes weights with other settings; --resume names what differs") {
+  const std::string dir = temp_dir("init");
+  const std::string data = make_dataset(dir + "/data", 32, 32);
+  FolderDataOptions fo;
+  fo.root = data;
+  fo.H = fo.W = 32;
+  fo.batch = 2;
+  TrainOptions a = tiny_options(data, dir + "/a");
+  a.stages = "predictive";
+  a.predictive_steps = 2;
+  FolderData da(fo);
+  train(a, da, "");
+  const std::string weights = a.out + "/model.safetensors";
+
+  TrainOptions b = tiny_options(data, dir + "/b");
+  b.stages = "predictive";
+  b.predictive_steps = 1;
+  b.model.lambda_l1 = 2.0;
+  b.model.lr = 0;  // Adam with lr 0 leaves the weights as loaded
+  FolderData db(fo);
+  CHECK_THROWS_WITH_AS(train(b, db, latest_checkpoint(a.out)), doctest::Contains("lambda_l1 1.0 -> 2.0"), Error);
+  b.init = weights;
+  train(b, db, "");
+  CHECK(weights_of(b.out + "/model.safetensors") == weights_of(weights));
+
+  TrainOptions c = tiny_options(data, dir + "/c");
+  c.model.ngf = 6;
+  c.init = weights;
+  FolderData dc(fo);
+  CHECK_THROWS_WITH_AS(train(c, dc, ""), doctest::Contains("ngf 8 -> 6"), Error);
   std::system(("rm -rf " + dir).c_str());
 }
 

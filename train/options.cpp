@@ -64,6 +64,7 @@ Json TrainOptions::to_json() const {
   j.set("inpainting_steps", inpainting_steps);
   j.set("blending_steps", blending_steps);
   j.set("epochs", epochs);
+  j.set("init", init);
   j.set("vgg", vgg);
   j.set("vgg_width_div", vgg_width_div);
   j.set("device", device);
@@ -88,6 +89,7 @@ void TrainOptions::update_from_json(const Json& obj, const std::string& what) {
   read_field(obj, "inpainting_steps", inpainting_steps, what);
   read_field(obj, "blending_steps", blending_steps, what);
   read_field(obj, "epochs", epochs, what);
+  read_field(obj, "init", init, what);
   read_field(obj, "vgg", vgg, what);
   read_field(obj, "vgg_width_div", vgg_width_div, what);
   read_field(obj, "device", device, what);

@@ -17,6 +17,7 @@ struct TrainOptions {
   std::string stages = "all";    // predictive | inpainting | blending | all | comma-separated list
   int64_t predictive_steps = 1000, inpainting_steps = 1000, blending_steps = 1000;
   double epochs = 0;             // > 0: every stage runs this many passes over the pairs instead
+  std::string init = "";         // start from these weights (a checkpoint or model.safetensors)
   std::string vgg = "";          // VGG19 weights (.safetensors); "random" for random features on purpose
   int64_t vgg_width_div = 1;     // "random" only: every VGG19 width divided by this (cheaper features)
   std::string device = "cpu";

@@ -149,13 +149,25 @@ TrainResult train(const TrainOptions& opts, DataSource& data, const std::string&
     if (vgg) vgg->to(device);
   }
 
+  // --init: weights only (a fine-tune with other settings); the shapes must match, nothing else need.
+  if (!opts.init.empty()) {
+    DPT_CHECK(resume.empty(), "--init and --resume exclude each other (resume restores the weights itself)");
+    Checkpoint init = read_checkpoint(opts.init);
+    const std::string diff = config_differences(init.cfg, cfg, /*shapes_only=*/true);
+    DPT_CHECK(diff.empty(), opts.init << ": its networks have other shapes than this run's (" << diff << ")");
+    load_weights(model, init);
+    std::fprintf(stderr, "dpt-train: weights from %s\n", opts.init.c_str());
+  }
+
   // Resume: weights always; Adam moments and the step when the checkpoint is inside a stage we run.
   std::string resume_stage;
   int64_t resume_step = 0;
   std::unique_ptr<Checkpoint> ck;
   if (!resume.empty()) {
     ck = std::make_unique<Checkpoint>(read_checkpoint(resume));
-    DPT_CHECK(ck->cfg == cfg, resume << ": its dpt_config differs from this run's configuration");
+    DPT_CHECK(ck->cfg == cfg, resume << ": an exact resume needs the checkpoint's configuration, but "
+                                     << config_differences(ck->cfg, cfg)
+                                     << "; to start from its weights with new settings use --init");
     load_weights(model, *ck);
     auto it = ck->file.metadata().find("stage");
     auto st = ck->file.metadata().find("step");

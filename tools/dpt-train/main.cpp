@@ -35,6 +35,8 @@ Trains Dense Pose Transfer in stages (ARCHITECTURE.md section 6): predictive -> 
   --seed N             weight init and batch order
   --iuv-order bgr|rgb|auto   channel order of the IUV PNGs                                 [bgr]
   --resume FILE|auto   continue a run exactly from a training checkpoint (auto: newest in --out)
+  --init FILE          start from the weights of FILE (checkpoint or model.safetensors; same network
+                       shapes, other settings allowed), e.g. --stages blending --init run/model.safetensors
   --set KEY=VALUE      override any config field (e.g. --set lambda_gan=0.2 --set sample_every=50)
   --print-config       print the resolved configuration as JSON and exit
   -h, --help
@@ -75,6 +77,7 @@ int main(int argc, char** argv) {
         size_t eq = kv.find('=');
         sets.push_back({kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1)});
       } else if (a == "--resume") resume = value();
+      else if (a == "--init") sets.push_back({"init", value()});
       else if (a == "--split") split = value();
       else if (a == "--iuv-order") order = value();
       else if (a == "--print-config") print_config = true;
