@@ -70,7 +70,8 @@ secs=$(( $(date +%s) - start ))
   echo "Predictive only: ![predictive](grid_predictive.png)"
   echo
   echo "Training samples (source | target IUV | y_p | y_w | y_hat | ground truth):"
-  for s in "$out"/run/samples/blending-*.png; do [ -e "$s" ] && echo "![$(basename "$s")](run/samples/$(basename "$s"))"; done | tail -1
+  last=$(ls "$out"/run/samples/blending-*.png 2> /dev/null | sort -V | tail -1)  # the last step's grid
+  [ -n "$last" ] && echo "![$(basename "$last")](run/samples/$(basename "$last"))"
   echo
   echo "## Loss curves"
   echo

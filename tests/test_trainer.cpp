@@ -59,6 +59,15 @@ std::string make_dataset(const std::string& root, int H, int W) {
   return root;
 }
 
+// The loader options for make_dataset's 32x32 pictures, batch 2.
+FolderDataOptions folder_options(const std::string& data) {
+  FolderDataOptions fo;
+  fo.root = data;
+  fo.H = fo.W = 32;
+  fo.batch = 2;
+  return fo;
+}
+
 TrainOptions tiny_options(const std::string& data, const std::string& out) {
   TrainOptions o = load_train_options(preset_path("tiny"));
   o.data = data;
@@ -101,10 +110,7 @@ TEST_CASE("train/2N steps equal N steps + resume + N steps, bit for bit") {
   set_num_threads(2);
   const std::string dir = temp_dir("resume");
   const std::string data = make_dataset(dir + "/data", 32, 32);
-  FolderDataOptions fo;
-  fo.root = data;
-  fo.H = fo.W = 32;
-  fo.batch = 2;
+  FolderDataOptions fo = folder_options(data);
   for (const char* stages : {"predictive", "blending"}) {
     CAPTURE(stages);
     TrainOptions a = tiny_options(data, dir + "/a"), b = tiny_options(data, dir + "/b");
@@ -145,10 +151,7 @@ TEST_CASE("train/a dataset with missing or mismatched files is reported before t
 TEST_CASE("train/a non-finite loss stops the run and keeps the last checkpoint") {
   const std::string dir = temp_dir("nan");
   const std::string data = make_dataset(dir + "/data", 32, 32);
-  FolderDataOptions fo;
-  fo.root = data;
-  fo.H = fo.W = 32;
-  fo.batch = 2;
+  FolderDataOptions fo = folder_options(data);
   TrainOptions o = tiny_options(data, dir + "/run");
   o.stages = "predictive";
   o.predictive_steps = 6;
@@ -165,10 +168,7 @@ TEST_CASE("train/a non-finite loss stops the run and keeps the last checkpoint")
 TEST_CASE("train/a stop request (Ctrl-C) saves a checkpoint to resume from") {
   const std::string dir = temp_dir("stop");
   const std::string data = make_dataset(dir + "/data", 32, 32);
-  FolderDataOptions fo;
-  fo.root = data;
-  fo.H = fo.W = 32;
-  fo.batch = 2;
+  FolderDataOptions fo = folder_options(data);
   TrainOptions o = tiny_options(data, dir + "/run");
   o.stages = "predictive";
   o.predictive_steps = 5;
@@ -184,10 +184,7 @@ TEST_CASE("train/a stop request (Ctrl-C) saves a checkpoint to resume from") {
 TEST_CASE("train/--init takes weights with other settings; --resume names what differs") {
   const std::string dir = temp_dir("init");
   const std::string data = make_dataset(dir + "/data", 32, 32);
-  FolderDataOptions fo;
-  fo.root = data;
-  fo.H = fo.W = 32;
-  fo.batch = 2;
+  FolderDataOptions fo = folder_options(data);
   TrainOptions a = tiny_options(data, dir + "/a");
   a.stages = "predictive";
   a.predictive_steps = 2;
