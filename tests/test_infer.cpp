@@ -107,7 +107,6 @@ RunResult run(const std::string& cmd, const std::string& dir) {
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ss.str()};
 }
 
-bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
 
 Config small_config() {
   Config c;

@@ -22,17 +22,6 @@ using namespace dpt::test;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
-
 // A fresh temporary directory (removed by the OS's tmp cleaning; tests write only small files).
 std::string temp_dir() {
   char tmpl[] = "/tmp/dpt_test_layers_XXXXXX";

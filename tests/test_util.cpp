@@ -166,4 +166,15 @@ void golden_op_case(const std::string& case_name, const std::vector<std::string>
   }
 }
 
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
+
 }  // namespace dpt::test

@@ -37,6 +37,10 @@ void golden_op_case(const std::string& case_name, const std::vector<std::string>
 Tensor golden(const std::string& file, const std::string& name);
 // The metadata of a golden file.
 const std::map<std::string, std::string>& golden_metadata(const std::string& file);
+// The message of the dpt::Error that f throws ("" when it throws none), and a substring test for it.
+std::string error_of(const std::function<void()>& f);
+bool contains(const std::string& s, const std::string& sub);
+
 std::string test_data_dir();        // tests/data
 std::string shared_dir();           // ../shared next to the repo, or "" when absent (optional tests skip)
 
