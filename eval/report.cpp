@@ -199,4 +199,68 @@ Image8 make_grid(const std::vector<EvalItem>& items, size_t max_rows) {
   return g;
 }
 
+namespace {
+
+Json score_json(const InceptionScore& s) {
+  Json o = Json::object();
+  o.set("mean", num(s.mean));
+  o.set("std", num(s.std));
+  o.set("splits", s.splits);
+  o.set("images", s.count);
+  return o;
+}
+
+std::string score_text(const InceptionScore& s) {
+  return fmt(s.mean, 3) + " +- " + fmt(s.std, 3) + " (" + std::to_string(s.splits) + " split" +
+         (s.splits == 1 ? "" : "s") + ", " + std::to_string(s.count) + " image" + (s.count == 1 ? "" : "s") + ")";
+}
+
+}  // namespace
+
+std::vector<std::string> inception_notes(const InceptionSummary& s) {
+  std::vector<std::string> notes;
+  if (s.is_pred.splits < 10 || s.is_gt.splits < 10)
+    notes.push_back("IS used fewer than the usual 10 splits (predictions " + std::to_string(s.is_pred.splits) +
+                    ", real images " + std::to_string(s.is_gt.splits) +
+                    "): under 20 images, each split keeps at least 2; small splits bias IS low");
+  if (std::isnan(s.fid))
+    notes.push_back("no FID: it needs at least 2 predictions and 2 distinct real images");
+  else if (std::min(s.pred_count, s.gt_count) < static_cast<size_t>(kInceptionFeatures))
+    notes.push_back("FID from fewer images than feature dimensions (2048): rank-deficient covariances bias it "
+                    "upwards; compare only FIDs computed from equally many images");
+  return notes;
+}
+
+void add_inception_json(Json& report, const InceptionSummary& s) {
+  report.set("is", score_json(s.is_pred));
+  report.set("is_gt", score_json(s.is_gt));
+  report.set("fid", num(s.fid));
+  Json o = Json::object();
+  o.set("weights", s.weights);
+  o.set("pred_images", static_cast<int64_t>(s.pred_count));
+  o.set("gt_images", static_cast<int64_t>(s.gt_count));
+  o.set("fid_method", s.fid_method.empty() ? Json(nullptr) : Json(s.fid_method));
+  o.set("network",
+        "torchvision inception_v3 (eval mode, transform_input=False, no aux head), BatchNorm eps 0.001 folded "
+        "into the convolutions; logits = fc outputs (1000), FID features = the 2048 global-average-pool outputs");
+  o.set("input", "RGB bytes / 255, bilinear resize to 299x299 (F.interpolate, align_corners=False, no "
+                 "antialias), then 2x - 1 (what ImageNet weights with transform_input=True see)");
+  o.set("is", "exp(mean KL(p(y|x) || p(y))) per split, mean and population std over min(10, max(1, n/2)) splits");
+  o.set("fid", "|mu1 - mu2|^2 + Tr(S1 + S2 - 2 sqrt(S1 S2)), sample covariances (n - 1); predictions vs the "
+               "distinct ground-truth images");
+  Json notes = Json::array();
+  for (const auto& n : inception_notes(s)) notes.push_back(n);
+  o.set("notes", notes);
+  report.set("inception", o);
+}
+
+std::string inception_table(const InceptionSummary& s) {
+  std::ostringstream os;
+  os << "IS       " << score_text(s.is_pred) << "; real images " << score_text(s.is_gt) << "\n";
+  os << "FID      " << fmt(s.fid, 3) << " (" << s.pred_count << " predictions vs " << s.gt_count
+     << " real images)\n";
+  for (const auto& n : inception_notes(s)) os << "note: " << n << "\n";
+  return os.str();
+}
+
 }  // namespace dpt::eval

@@ -1,23 +1,25 @@
 // dpt-eval: SSIM, MS-SSIM, L1 and PSNR of predictions against ground truth, over the whole image and the
-// person region (see --help). A thin front-end over eval/ (match.h, evaluate.h, report.h).
+// person region, and optionally IS / FID (see --help). A thin front-end over eval/ (match.h, evaluate.h,
+// inception_eval.h, report.h).
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "core/error.h"
 #include "core/threading.h"
 #include "eval/evaluate.h"
+#include "eval/inception_eval.h"
 #include "eval/match.h"
 #include "eval/report.h"
 #include "io/file_io.h"
 #include "io/image.h"
 #include "io/iuv.h"
 #include "io/json.h"
-#include "io/safetensors.h"
 
 namespace {
 
@@ -27,8 +29,9 @@ const char* kUsage = R"(usage: dpt-eval --pred-dir DIR --gt-dir DIR [options]
 Compares predicted images with the ground truth: SSIM and MS-SSIM as pose-transfer papers compute them
 (scikit-image structural_similarity, Gaussian window 11, sigma 1.5, population covariance, per RGB channel,
 data range 255; MS-SSIM with 5 scales and the standard weights), L1 and PSNR; with IUV maps also on the
-person region only (pixels whose target part index is > 0). Prints the means, writes a JSON report and an
-image grid. Exit status: 0 on success, 1 on an error, 2 on a usage error.
+person region only (pixels whose target part index is > 0); with --inception also the Inception Score and
+FID. Prints the means, writes a JSON report and an image grid. Exit status: 0 on success, 1 on an error, 2 on
+a usage error.
 
 matching (all names: .png, .jpg or .jpeg):
   without --pairs  every image of --pred-dir is compared with the --gt-dir image of the same name (or the
@@ -55,14 +58,24 @@ options:
   --per-image          print one line per image (default: only when there are at most 20)
   --threads N          worker threads (default 0 = all cores)
   --quiet              no progress line and no tables
-  --inception FILE     Inception-v3 weights (safetensors) for IS / FID: not implemented in this version
-                       (the file is checked, then dpt-eval stops with an error; no numbers are made up)
+  --inception FILE     Inception-v3 weights (safetensors, torchvision inception_v3 state_dict names): adds
+                       the Inception Score of the predictions (and of the real images, for reference) and
+                       the FID between them; see "Inception mode" below
   --help               this text
 
 conventions: L1 is mean |pred - gt| on images in [0, 1] (twice this on [-1, 1]); PSNR uses data range 255
 and averages per-image values (identical images, with infinite PSNR, are left out and counted). MS-SSIM
 needs a smaller side of 176 pixels for 5 scales; smaller images use the scales that fit (each >= 11
 pixels) with renormalised weights, and the report says so. Details: eval/ssim.h, eval/metrics.h.
+
+Inception mode: each image is scaled to [0, 1], resized to 299x299 (bilinear, align_corners=False, no
+antialias) and mapped to [-1, 1], the input torchvision's ImageNet inception_v3 sees.
+IS = exp(mean KL(p(y|x) || p(y))) over min(10, n/2) splits (mean and std over the splits); FID compares the
+2048 pool features of the predictions with those of the distinct ground-truth images (sample covariances).
+No weights are downloaded; convert them once, on a machine with PyTorch:
+  m = torchvision.models.inception_v3(weights="IMAGENET1K_V1")
+  safetensors.torch.save_file({k: v.contiguous() for k, v in m.state_dict().items()}, "inception.safetensors")
+Details and caveats (small sets): eval/inception.h, eval/fid.h. About 6 GFLOP per image on the CPU.
 
 example:
   dpt-eval --pred-dir out/test --data-root data/synth --json eval.json --grid eval.png
@@ -136,17 +149,13 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
-// IS / FID need an Inception-v3 forward pass that this version does not have: check what the user passed,
-// then say so plainly rather than print numbers.
-void inception_mode(const std::string& path) {
+// Loads the Inception-v3 weights before any image is read, so that a wrong file fails in seconds.
+dpt::eval::InceptionV3 load_inception(const std::string& path) {
   DPT_CHECK(!path.empty(), "--inception: empty file name");
   DPT_CHECK(dpt::file_exists(path), "--inception: weights file '" << path
-                                        << "' does not exist (expected Inception-v3 weights converted to safetensors)");
-  const dpt::SafetensorsFile f = dpt::SafetensorsFile::read(path);  // a malformed file is an error naming it
-  DPT_FAIL("--inception: IS / FID are not implemented in this version: '"
-           << path << "' is a readable safetensors file (" << f.names().size()
-           << " tensors), but dpt-eval has no Inception-v3 network yet. Run without --inception for SSIM, "
-              "MS-SSIM, L1 and PSNR.");
+                                        << "' does not exist (expected Inception-v3 weights converted to safetensors, "
+                                           "see --help)");
+  return dpt::eval::InceptionV3::load(path);  // names the first missing or misshapen tensor
 }
 
 dpt::Json run_json(const Options& o) {
@@ -156,12 +165,14 @@ dpt::Json run_json(const Options& o) {
   r.set("iuv_dir", o.match.iuv_dir.empty() ? dpt::Json(nullptr) : dpt::Json(o.match.iuv_dir));
   r.set("pairs", o.match.pairs_csv.empty() ? dpt::Json(nullptr) : dpt::Json(o.match.pairs_csv));
   r.set("iuv_order", o.iuv_order);
+  r.set("inception", o.inception_given ? dpt::Json(o.inception) : dpt::Json(nullptr));
   return r;
 }
 
 int run(const Options& o) {
-  if (o.inception_given) inception_mode(o.inception);
   dpt::set_num_threads(static_cast<int>(o.threads));
+  std::optional<dpt::eval::InceptionV3> net;
+  if (o.inception_given) net = load_inception(o.inception);
   const dpt::IUVOrder order = dpt::parse_iuv_order(o.iuv_order);
   const std::vector<dpt::eval::EvalItem> items = dpt::eval::match_files(o.match);
   const bool show_progress = !o.quiet && isatty(2);
@@ -170,12 +181,22 @@ int run(const Options& o) {
   });
   if (show_progress) std::fprintf(stderr, "\n");
   const dpt::eval::Summary summary = dpt::eval::summarize(results);
+  std::optional<dpt::eval::InceptionSummary> incep;
+  if (net) {
+    incep = dpt::eval::inception_summary(*net, o.inception, items, [&](size_t done, size_t total) {
+      if (show_progress) std::fprintf(stderr, "\rInception-v3: %zu/%zu images", done, total);
+    });
+    if (show_progress) std::fprintf(stderr, "\n");
+  }
   if (!o.quiet) {
     if (o.per_image || (!o.per_image_given && results.size() <= 20)) std::cout << dpt::eval::per_image_table(results) << "\n";
     std::cout << dpt::eval::summary_table(summary);
+    if (incep) std::cout << dpt::eval::inception_table(*incep);
   }
   if (!o.json.empty()) {
-    const std::string text = dpt::eval::report_json(results, summary, run_json(o)).dump() + "\n";
+    dpt::Json report = dpt::eval::report_json(results, summary, run_json(o));
+    if (incep) dpt::eval::add_inception_json(report, *incep);
+    const std::string text = report.dump() + "\n";
     dpt::write_file_atomic(o.json, text.data(), text.size());
     if (!o.quiet) std::cout << "wrote " << o.json << "\n";
   }
