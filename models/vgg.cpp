@@ -68,6 +68,29 @@ std::unique_ptr<VGG19Features> VGG19Features::from_file(const std::string& path)
   return from_state_dict(sd, path);
 }
 
+std::unique_ptr<VGG19Features> VGG19Features::random(int64_t width_div, Generator& gen) {
+  DPT_CHECK(width_div >= 1 && 64 % width_div == 0, "random VGG19: width_div must divide 64, got " << width_div);
+  StateDict sd;
+  // features.{i}: widths of torchvision's vgg19 up to relu5_2; 0 marks a max-pool (one index, no weights).
+  const int64_t widths[] = {64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512, 512};
+  int64_t cin = 3, idx = 0;
+  for (int64_t w : widths) {
+    if (w == 0) {
+      ++idx;
+      continue;
+    }
+    w /= width_div;
+    Tensor wt = Tensor::empty({w, cin, 3, 3}), b = Tensor::empty({w});
+    default_init_(wt, cin * 9, gen);
+    default_init_(b, cin * 9, gen);
+    sd["features." + std::to_string(idx) + ".weight"] = wt;
+    sd["features." + std::to_string(idx) + ".bias"] = b;
+    cin = w;
+    idx += 2;
+  }
+  return from_state_dict(sd, "random VGG19");
+}
+
 std::map<std::string, Tensor> VGG19Features::forward(const Tensor& y) const {
   DPT_CHECK(y.dim() == 4 && y.size(1) == 3, "VGG19Features: input must be [N, 3, H, W], got " << y.shape_str());
   const DType dt = y.dtype();

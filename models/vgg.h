@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/rng.h"
 #include "layers/layers.h"
 
 namespace dpt {
@@ -23,6 +24,9 @@ class VGG19Features : public Module {
   // an inconsistent shape is an error naming `what`. Parameters do not require grad.
   static std::unique_ptr<VGG19Features> from_state_dict(const StateDict& sd, const std::string& what = "VGG19 weights");
   static std::unique_ptr<VGG19Features> from_file(const std::string& path);
+  // Random features on purpose (no pretrained weights): torchvision's topology with every width divided
+  // by width_div, PyTorch's default conv init from gen.
+  static std::unique_ptr<VGG19Features> random(int64_t width_div, Generator& gen);
 
   // y [N, 3, H, W] in [-1, 1] -> {tap: feature map}; the input is normalised as ((y+1)/2 - mean)/std
   // with ImageNet's mean/std. Differentiable w.r.t. y.

@@ -22,6 +22,7 @@
 #include "train/plot.h"
 #include "train/progress.h"
 #include "train/samples.h"
+#include "train/step.h"
 
 namespace dpt {
 
@@ -47,27 +48,7 @@ uint64_t stage_salt(const std::string& stage) {
 
 std::unique_ptr<VGG19Features> make_vgg(const TrainOptions& o, Generator& gen, bool& perceptual_on) {
   perceptual_on = true;
-  if (o.vgg == "random") {
-    // Random features on purpose (no pretrained weights here): torchvision's topology, widths / div.
-    StateDict sd;
-    const int widths[] = {64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512, 512};
-    int cin = 3, idx = 0;
-    for (int w : widths) {
-      if (w == 0) {
-        ++idx;
-        continue;
-      }
-      w /= static_cast<int>(o.vgg_width_div);
-      Tensor wt = Tensor::empty({w, cin, 3, 3}), b = Tensor::empty({w});
-      default_init_(wt, cin * 9, gen);
-      default_init_(b, cin * 9, gen);
-      sd["features." + std::to_string(idx) + ".weight"] = wt;
-      sd["features." + std::to_string(idx) + ".bias"] = b;
-      cin = w;
-      idx += 2;
-    }
-    return VGG19Features::from_state_dict(sd, "random VGG19");
-  }
+  if (o.vgg == "random") return VGG19Features::random(o.vgg_width_div, gen);
   struct stat st;
   if (o.vgg.empty() || stat(o.vgg.c_str(), &st) != 0) {
     std::fprintf(stderr,
@@ -79,8 +60,6 @@ std::unique_ptr<VGG19Features> make_vgg(const TrainOptions& o, Generator& gen, b
   }
   return VGG19Features::from_file(o.vgg);
 }
-
-bool finite(const Tensor& t) { return !t.defined() || std::isfinite(t.item()); }
 
 struct RunFiles {
   std::string out, ckpt_dir, samples_dir, plots_dir;
@@ -224,48 +203,21 @@ TrainResult train(const TrainOptions& opts, DataSource& data, const std::string&
     Curve c_main{stage == "blending" ? "loss_G" : "loss", {}, {}}, c_d{"loss_D", {}, {}};
     const uint64_t salt = stage_salt(stage) ^ opts.seed;
     while (step < total) {
-      std::vector<std::pair<std::string, double>> losses;
       PairBatch pb;
+      ViewBatch vb;
       if (stage == "inpainting") {
-        ViewBatch vb = data.view_batch(salt, step);
+        vb = data.view_batch(salt, step);
         if (device.is_cuda()) vb = {vb.x_views.to(device), vb.iuv_views.to(device)};
-        opt_g.zero_grad();
-        InpaintingLosses l = inpainting_losses(model, vb);
-        DPT_CHECK(finite(l.loss), "non-finite loss in stage inpainting at step " << step + 1
-                                      << ": stopping; the last checkpoint in " << f.ckpt_dir << " is intact");
-        l.loss.backward();
-        opt_g.step();
-        losses.push_back({"loss", l.loss.item()});
       } else {
         pb = data.pair_batch(salt, step);
         if (device.is_cuda()) pb = {pb.x_s.to(device), pb.iuv_s.to(device), pb.iuv_t.to(device), pb.y.to(device)};
-        if (stage == "predictive") {
-          opt_g.zero_grad();
-          PredictiveLosses l = predictive_losses(model, pb, vgg.get());
-          DPT_CHECK(finite(l.loss), "non-finite loss in stage predictive at step " << step + 1
-                                        << ": stopping; the last checkpoint in " << f.ckpt_dir << " is intact");
-          l.loss.backward();
-          opt_g.step();
-          losses.push_back({"loss", l.loss.item()});
-          losses.push_back({"L1", l.L1.item()});
-        } else {
-          opt_g.zero_grad();
-          opt_d->zero_grad();
-          BlendingLosses l = blending_losses(model, perceptual_on ? vgg.get() : nullptr, pb);
-          DPT_CHECK(finite(l.loss_G) && finite(l.loss_D),
-                    "non-finite loss in stage blending at step " << step + 1 << " (loss_G " << l.loss_G.item()
-                        << ", loss_D " << l.loss_D.item() << "): stopping; the last checkpoint in " << f.ckpt_dir
-                        << " is intact");
-          l.loss_G.backward();
-          l.loss_D.backward();
-          opt_g.step();
-          opt_d->step();
-          losses = {{"loss_G", l.loss_G.item()}, {"loss_D", l.loss_D.item()}, {"L1", l.L1.item()}, {"L_G", l.L_G.item()}};
-          if (perceptual_on) {
-            losses.push_back({"Lp", l.Lp.item()});
-            losses.push_back({"Ls", l.Ls.item()});
-          }
-        }
+      }
+      LossValues losses;
+      try {
+        losses = train_step(stage, model, perceptual_on ? vgg.get() : nullptr, opt_g, opt_d.get(), pb, vb);
+      } catch (const NonFiniteLoss& e) {
+        DPT_FAIL("non-finite loss in stage " << stage << " at step " << step + 1 << " " << e.what()
+                                             << ": stopping; the last checkpoint in " << f.ckpt_dir << " is intact");
       }
       ++step;
       ++result.steps_run;
