@@ -18,6 +18,7 @@
 #include "ops/cpu/packed_gemm.h"
 #include "ops/gram.h"
 #include "ops/linear.h"
+#include "tools/dpt-bench/steps.h"
 
 using namespace dpt;
 
@@ -34,7 +35,16 @@ struct Options {
 void usage(FILE* out) {
   std::fprintf(out,
                "usage: dpt-bench ops [--threads N] [--runs N] [--warmup N] [--batch N] [--filter TEXT]\n"
+               "       dpt-bench steps [--config small|paper|all] [--stages LIST] [--threads N] [--runs N]\n"
+               "                       [--warmup N] [--batch N]\n"
                "\n"
+               "steps: times whole training steps (forward, backward, Adam) of the stages predictive,\n"
+               "inpainting, blending (full-width random VGG19) and batched inference, each in its own process,\n"
+               "and prints one JSON line per (config, stage) in the form of ../shared/reference/bench_torch.py\n"
+               "(small: 64x64, ngf 32, S 32; paper: 256x256, ngf 64, S 256; batch 8). Default --runs / --warmup:\n"
+               "small 5 / 2, paper 2 / 1. Run the peer next to it: python3 bench_torch.py --config small\n"
+               "\n"
+               "ops:\n"
                "Times the CPU kernels of conv2d / conv_transpose2d (forward, dx, dw), linear and gram on the\n"
                "model's shapes and prints op, shape, median ms over --runs timed runs (after --warmup runs),\n"
                "and GFLOP/s. Rows whose name contains --filter TEXT are run (default: all).\n"
@@ -162,6 +172,8 @@ void run_ops(const Options& o) {
 
 int main(int argc, char** argv) {
   Options o;
+  bench::StepsOptions steps;
+  bool runs_given = false, warmup_given = false;
   std::string cmd;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -190,10 +202,18 @@ int main(int argc, char** argv) {
       o.threads = static_cast<int>(int_value("--threads", 1));
     } else if (a == "--runs") {
       o.runs = static_cast<int>(int_value("--runs", 1));
+      runs_given = true;
     } else if (a == "--warmup") {
       o.warmup = static_cast<int>(int_value("--warmup", 0));
+      warmup_given = true;
     } else if (a == "--batch") {
       o.batch = int_value("--batch", 1);
+    } else if (a == "--config") {
+      steps.config = value("--config");
+    } else if (a == "--stages") {
+      steps.stages = value("--stages");
+    } else if (a == "--only") {
+      steps.only = value("--only");
     } else if (a == "--filter") {
       o.filter = value("--filter");
     } else if (cmd.empty() && !a.empty() && a[0] != '-') {
@@ -204,12 +224,20 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (cmd != "ops") {
+  if (cmd != "ops" && cmd != "steps") {
     usage(stderr);
     return 2;
   }
   if (o.threads > 0) set_num_threads(o.threads);
   try {
+    if (cmd == "steps") {
+      steps.threads = o.threads;
+      steps.batch = o.batch;
+      if (runs_given) steps.steps = o.runs;
+      if (warmup_given) steps.warmup = o.warmup;
+      steps.self = argv[0];
+      return bench::run_steps(steps);
+    }
     run_ops(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "dpt-bench: %s\n", e.what());

@@ -1,0 +1,167 @@
+// dpt-bench steps (see steps.h). Each (config, stage) runs in a child process so that its peak RSS is its
+// own, as in the peer. Inputs are random images and blocky random IUV maps: the work per step does not
+// depend on the picture.
+#include "tools/dpt-bench/steps.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <vector>
+
+#include "core/autograd.h"
+#include "core/rng.h"
+#include "core/threading.h"
+#include "models/losses.h"
+#include "models/vgg.h"
+#include "train/adam.h"
+#include "train/step.h"
+
+namespace dpt::bench {
+namespace {
+
+Config config_named(const std::string& name, int64_t batch) {
+  Config c;  // inpainter widths, lambdas and Adam settings: the defaults, as the peer's R.Config
+  if (name == "small") {
+    c.H = c.W = 64;
+    c.ngf = c.ndf = 32;
+    c.S = 32;
+  } else if (name == "paper") {
+    c.H = c.W = 256;
+    c.ngf = c.ndf = 64;
+    c.S = 256;
+  } else {
+    DPT_FAIL("unknown --config '" << name << "' (small, paper, all)");
+  }
+  c.batch = batch;
+  c.validate();
+  return c;
+}
+
+Tensor random_images(const Shape& s, Generator& g) {
+  Tensor t = Tensor::empty(s, DType::F32);
+  uniform_(t, -1.0, 1.0, g);
+  return t;
+}
+
+// IUV maps [..., 3, H, W]: a part index per 8x8 block (0 = background on a quarter of them), U, V in [0, 1).
+Tensor random_iuv(const Shape& s, Generator& g) {
+  Tensor t = Tensor::empty(s, DType::F32);
+  uniform_(t, 0.0, 1.0, g);
+  const int64_t H = s[s.size() - 2], W = s.back(), maps = t.numel() / (3 * H * W);
+  float* p = t.data<float>();
+  for (int64_t m = 0; m < maps; ++m)
+    for (int64_t y = 0; y < H; ++y)
+      for (int64_t x = 0; x < W; ++x) {
+        const uint64_t h = (uint64_t(m) * 7919u + uint64_t(y / 8) * 104729u + uint64_t(x / 8) * 1299709u) % 97u;
+        p[m * 3 * H * W + y * W + x] = h % 4 == 0 ? 0.0f : static_cast<float>(1 + h % 24);
+      }
+  return t;
+}
+
+double peak_rss_gib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / (1024.0 * 1024.0);  // ru_maxrss is in KiB on Linux
+}
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+int run_one(const std::string& cfg_name, const std::string& stage, const StepsOptions& o) {
+  const Config cfg = config_named(cfg_name, o.batch);
+  const int steps = o.steps >= 0 ? o.steps : (cfg_name == "small" ? 5 : 2);
+  const int warmup = o.warmup >= 0 ? o.warmup : (cfg_name == "small" ? 2 : 1);
+  Generator gen(0);
+  DensePoseTransfer model(cfg, gen);
+  std::unique_ptr<VGG19Features> vgg;
+  if (stage == "blending") vgg = VGG19Features::random(1, gen);  // full width, as the peer
+  const int64_t N = cfg.batch, H = cfg.H, W = cfg.W;
+  PairBatch pairs{random_images({N, 3, H, W}, gen), random_iuv({N, 3, H, W}, gen), random_iuv({N, 3, H, W}, gen),
+                  random_images({N, 3, H, W}, gen)};
+  ViewBatch views{random_images({N, cfg.K, 3, H, W}, gen), random_iuv({N, cfg.K, 3, H, W}, gen)};
+
+  const AdamHyper hyper{cfg.lr, cfg.beta1, cfg.beta2, cfg.adam_eps};
+  std::vector<std::pair<std::string, Tensor>> gparams;
+  if (stage == "predictive") gparams = model.pred->named_parameters("pred.");
+  else if (stage == "inpainting") gparams = model.inpaint->named_parameters("inpaint.");
+  else gparams = model.named_generator_parameters();
+  Adam opt_g(gparams, hyper), opt_d(model.disc->named_parameters("disc."), hyper);
+
+  auto one_step = [&] {
+    if (stage == "inference") {
+      NoGradGuard no_grad;
+      model.generator_forward(pairs.x_s, pairs.iuv_s, pairs.iuv_t);
+    } else {
+      train_step(stage, model, vgg.get(), opt_g, &opt_d, pairs, views);
+    }
+  };
+  for (int i = 0; i < warmup; ++i) one_step();
+  std::vector<double> times;
+  for (int i = 0; i < steps; ++i) {
+    const double t0 = now_s();
+    one_step();
+    times.push_back(now_s() - t0);
+  }
+  std::vector<double> sorted = times;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted[sorted.size() / 2], fastest = sorted.front();
+  std::ostringstream js;
+  js << "{\"kind\": \"step\", \"engine\": \"dpt\", \"config\": \"" << cfg_name << "\", \"stage\": \"" << stage
+     << "\", \"batch\": " << N << ", \"H\": " << H << ", \"W\": " << W << ", \"ngf\": " << cfg.ngf
+     << ", \"ndf\": " << cfg.ndf << ", \"S\": " << cfg.S << ", \"threads\": " << num_threads()
+     << ", \"steps\": " << steps << ", \"warmup\": " << warmup << ", \"median_s\": " << median
+     << ", \"min_s\": " << fastest << ", \"times_s\": [";
+  for (size_t i = 0; i < times.size(); ++i) js << (i ? ", " : "") << times[i];
+  js << "], \"images_per_s\": " << N / median << ", \"peak_rss_gib\": " << peak_rss_gib() << "}";
+  std::printf("%s\n", js.str().c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+}  // namespace
+
+int run_steps(const StepsOptions& o) {
+  if (!o.only.empty()) {
+    const size_t colon = o.only.find(':');
+    DPT_CHECK(colon != std::string::npos, "--only needs config:stage, got '" << o.only << "'");
+    return run_one(o.only.substr(0, colon), o.only.substr(colon + 1), o);
+  }
+  const std::vector<std::string> configs =
+      o.config == "all" ? std::vector<std::string>{"small", "paper"} : std::vector<std::string>{o.config};
+  const std::vector<std::string> known = {"predictive", "inpainting", "blending", "inference"};
+  const std::vector<std::string> stages = split_list(o.stages);
+  for (const std::string& st : stages)
+    DPT_CHECK(std::find(known.begin(), known.end(), st) != known.end(),
+              "unknown stage '" << st << "' in --stages (predictive, inpainting, blending, inference)");
+  for (const std::string& c : configs) config_named(c, o.batch);  // reject a bad name before running anything
+  int status = 0;
+  for (const std::string& c : configs)
+    for (const std::string& st : stages) {
+      std::ostringstream cmd;
+      cmd << "'" << o.self << "' steps --only " << c << ":" << st << " --batch " << o.batch;
+      if (o.threads > 0) cmd << " --threads " << o.threads;
+      if (o.steps >= 0) cmd << " --runs " << o.steps;
+      if (o.warmup >= 0) cmd << " --warmup " << o.warmup;
+      const int rc = std::system(cmd.str().c_str());
+      if (rc != 0) {
+        std::fprintf(stderr, "dpt-bench: %s:%s failed (status %d)\n", c.c_str(), st.c_str(), rc);
+        status = 1;
+      }
+    }
+  return status;
+}
+
+}  // namespace dpt::bench
