@@ -25,7 +25,7 @@ Trains Dense Pose Transfer in stages (ARCHITECTURE.md section 6): predictive -> 
   --split NAME         split to train on                                                   [train]
   --out DIR            run folder: checkpoints/, samples/, plots/, losses.jsonl, model.safetensors
   --stages LIST        predictive | inpainting | blending | all | comma-separated list    [all]
-  --steps N            steps for every stage (overrides the preset's per-stage counts)
+  --steps N            steps for every stage (replaces the preset's per-stage counts and epochs)
   --epochs E           passes over the data per stage instead of step counts
   --vgg FILE|random    VGG19 weights for the perceptual/style losses (README: conversion); 'random'
                        uses random features on purpose; a missing file turns those losses off
@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
       else if (a == "--steps") {
         std::string n = value();
         for (const char* k : {"predictive_steps", "inpainting_steps", "blending_steps"}) sets.push_back({k, n});
+        sets.push_back({"epochs", "0"});  // step counts replace a preset's epochs (paper: 40)
       } else if (a == "--set") {
         std::string kv = value();
         size_t eq = kv.find('=');
