@@ -1,8 +1,11 @@
 // Autograd behaviour (Note [autograd]): accumulation, no-grad, detach, graph freeing, views, RNG.
 #include <doctest/doctest.h>
 
-#include "core/autograd.h"
+#include <cstdlib>
+#include <cstring>
+
 #include "core/allocator.h"
+#include "core/autograd.h"
 #include "core/rng.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
@@ -100,6 +103,40 @@ TEST_CASE("core/rng is deterministic and independent of the thread count") {
   for (double e : v) s += (e - m) * (e - m) / v.size();
   CHECK(std::abs(m) < 0.1);
   CHECK(std::abs(s - 1.0) < 0.15);
+}
+
+namespace {
+// Host memory that counts the blocks it hands out.
+struct CountingRaw : RawAllocator {
+  int allocs = 0;
+  void* raw_alloc(size_t bytes) override {
+    ++allocs;
+    return std::aligned_alloc(64, bytes);
+  }
+  void raw_free(void* p, size_t) override { std::free(p); }
+  void copy(void* dst, const void* src, size_t bytes, int) override { std::memcpy(dst, src, bytes); }
+  void memset_zero(void* p, size_t bytes) override { std::memset(p, 0, bytes); }
+};
+}  // namespace
+
+TEST_CASE("core/allocator serves a request from a cached block up to twice its size (Note [block reuse])") {
+  CountingRaw raw;
+  CachingAllocator alloc(&raw);
+  void* big = alloc.allocate(3u << 20);
+  alloc.release(big, 3u << 20);
+  void* p = alloc.allocate(2u << 20);  // 3 MiB <= 2 x 2 MiB: the cached block
+  CHECK(p == big);
+  CHECK(raw.allocs == 1);
+  CHECK(alloc.stats().current_bytes == CachingAllocator::round_size(3u << 20));  // it keeps its own size
+  alloc.release(p, 2u << 20);
+  CHECK(alloc.stats().current_bytes == 0);
+  CHECK(alloc.stats().cached_bytes == CachingAllocator::round_size(3u << 20));
+  void* small = alloc.allocate(1u << 20);  // 3 MiB > 2 x 1 MiB: a new block
+  CHECK(small != big);
+  CHECK(raw.allocs == 2);
+  alloc.release(small, 1u << 20);
+  alloc.empty_cache();
+  CHECK(alloc.stats().cached_bytes == 0);
 }
 
 TEST_CASE("core/allocator reuses freed blocks and tracks peak") {
