@@ -9,9 +9,12 @@
 #include "core/threading.h"
 #include "io/dataset.h"
 #include "io/image.h"
+#include "io/iuv.h"
 #include "models/checkpoint.h"
+#include "models/inference.h"
 #include "models/warping.h"
 #include "ops/atlas.h"
+#include "ops/device.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
 
@@ -19,6 +22,7 @@ using namespace dpt;
 
 namespace {
 const char* kUsage = R"(usage: dpt-ablate --checkpoint FILE --data ROOT --out DIR [--split test] [--threads N] [--max N]
+                  [--device cpu|cuda[:N]] [--iuv-order bgr|rgb|auto]
 
 Writes, per pair of ROOT/pairs-<split>.csv, DIR/<variant>/<from>___<to>.png for the variants
   full          y_hat: predictive + warping (with inpainting) + blending
@@ -31,13 +35,13 @@ Note: the variants share one trained model; the paper retrains each ablation.
 
 void save(const std::string& dir, const std::string& name, const Tensor& y) {
   mkdir(dir.c_str(), 0755);
-  write_png(dir + "/" + name + ".png", tensor_to_image(y.select(0, 0)));
+  write_png(dir + "/" + name + ".png", tensor_to_image(y.select(0, 0).to(Device::cpu())));
 }
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
-    std::string ckpt, root, out, split = "test";
+    std::string ckpt, root, out, split = "test", device_spec = "cpu", order_name = "bgr";
     int64_t max_pairs = -1;
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
@@ -54,10 +58,15 @@ int main(int argc, char** argv) {
       else if (a == "--split") split = value();
       else if (a == "--threads") set_num_threads(std::stoi(value()));
       else if (a == "--max") max_pairs = std::stoll(value());
+      else if (a == "--device") device_spec = value();
+      else if (a == "--iuv-order") order_name = value();
       else throw Error("unknown option '" + a + "' (see --help)");
     }
     DPT_CHECK(!ckpt.empty() && !root.empty() && !out.empty(), "--checkpoint, --data and --out are required (see --help)");
+    const Device device = use_device(device_spec);
+    const IUVOrder order = parse_iuv_order(order_name);
     auto model = load_model(ckpt, /*with_disc=*/false);
+    move_model(*model, device);
     const Config& cfg = model->cfg;
     DatasetIndex index = DatasetIndex::load(root, split);
     index.validate(static_cast<int>(cfg.H), static_cast<int>(cfg.W));
@@ -68,8 +77,9 @@ int main(int argc, char** argv) {
     for (int64_t k = 0; k < n; ++k) {
       const DatasetSample& s = index.samples()[pairs[k].first];
       const DatasetSample& t = index.samples()[pairs[k].second];
-      Tensor x_s = image_to_tensor(read_image(s.image)).unsqueeze(0);
-      Tensor iuv_s = read_iuv(s.iuv).unsqueeze(0), iuv_t = read_iuv(t.iuv).unsqueeze(0);
+      Tensor x_s = image_to_tensor(read_image(s.image)).unsqueeze(0).to(device);
+      Tensor iuv_s = read_iuv(s.iuv, order).unsqueeze(0).to(device);
+      Tensor iuv_t = read_iuv(t.iuv, order).unsqueeze(0).to(device);
       GeneratorOutputs g = model->generator_forward(x_s, iuv_s, iuv_t);
       // No inpainting: only the observed texels reach the target pose.
       Warped w = warp(mul(g.tex_s, g.M_s), iuv_t);
