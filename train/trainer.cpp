@@ -21,24 +21,13 @@
 #include "train/adam.h"
 #include "train/plot.h"
 #include "train/progress.h"
+#include "train/run_folder.h"
 #include "train/samples.h"
 #include "train/step.h"
 
 namespace dpt {
 
 namespace {
-
-void make_dirs(const std::string& path) {
-  std::string cur;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/') {
-      if (!cur.empty()) mkdir(cur.c_str(), 0755);
-    }
-    if (i < path.size()) cur += path[i];
-  }
-  struct stat st;
-  DPT_CHECK(stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode), "cannot create the folder " << path);
-}
 
 uint64_t stage_salt(const std::string& stage) {
   uint64_t h = 1469598103934665603ULL;
@@ -61,58 +50,21 @@ std::unique_ptr<VGG19Features> make_vgg(const TrainOptions& o, Generator& gen, b
   return VGG19Features::from_file(o.vgg);
 }
 
-struct RunFiles {
-  std::string out, ckpt_dir, samples_dir, plots_dir;
-  std::ofstream log;
-};
-
-std::string ckpt_name(const std::string& stage, int64_t step) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%s-%07lld.safetensors", stage.c_str(), static_cast<long long>(step));
-  return b;
-}
-
-int stage_index(const std::string& s) { return s == "predictive" ? 0 : s == "inpainting" ? 1 : 2; }
-
-// Checkpoints of the run folder, oldest first (the names sort by stage order and step).
-std::vector<std::string> list_checkpoints(const std::string& dir) {
-  std::vector<std::pair<std::pair<int, std::string>, std::string>> found;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      if (n.size() > 12 && n.compare(n.size() - 12, 12, ".safetensors") == 0 && n.find('-') != std::string::npos)
-        found.push_back({{stage_index(n.substr(0, n.find('-'))), n}, dir + "/" + n});
-    }
-    closedir(d);
-  }
-  std::sort(found.begin(), found.end());
-  std::vector<std::string> out;
-  for (auto& f : found) out.push_back(f.second);
-  return out;
+const std::vector<std::string> kDptStages = {"predictive", "inpainting", "blending"};
+int stage_index(const std::string& s) {
+  return static_cast<int>(std::find(kDptStages.begin(), kDptStages.end(), s) - kDptStages.begin());
 }
 
 }  // namespace
 
 std::string latest_checkpoint(const std::string& out_dir) {
-  auto all = list_checkpoints(out_dir + "/checkpoints");
-  return all.empty() ? "" : all.back();
+  return RunFolder::open(out_dir, kDptStages).latest_checkpoint();
 }
 
 TrainResult train(const TrainOptions& opts, DataSource& data, const std::string& resume, const std::atomic<bool>* stop) {
   opts.validate();
   const Config& cfg = opts.model;
-  RunFiles f;
-  f.out = opts.out;
-  f.ckpt_dir = opts.out + "/checkpoints";
-  f.samples_dir = opts.out + "/samples";
-  f.plots_dir = opts.out + "/plots";
-  for (const auto& d : {f.out, f.ckpt_dir, f.samples_dir, f.plots_dir}) make_dirs(d);
-  {
-    std::ofstream cfg_out(f.out + "/config.json");
-    cfg_out << opts.to_json().dump() << "\n";
-  }
-  f.log.open(f.out + "/losses.jsonl", std::ios::app);
-  DPT_CHECK(f.log, "cannot write " << f.out << "/losses.jsonl");
+  RunFolder f = RunFolder::open(opts.out, kDptStages);
 
   Generator gen(opts.seed);
   DensePoseTransfer model(cfg, gen);
@@ -158,6 +110,8 @@ TrainResult train(const TrainOptions& opts, DataSource& data, const std::string&
                  static_cast<long long>(resume_step));
   }
 
+  f.prepare();
+  f.write_config(opts.to_json());
   TrainResult result;
   for (const std::string& stage : stages) {
     if (!resume_stage.empty() && stage_index(stage) < stage_index(resume_stage)) continue;
@@ -190,10 +144,8 @@ TrainResult train(const TrainOptions& opts, DataSource& data, const std::string&
                                               {"seed", std::to_string(opts.seed)},
                                               {"stage", stage},
                                               {"train_options", opts.to_json().dump()}};
-      const std::string path = f.ckpt_dir + "/" + path_name;
-      save_checkpoint(path, model, extra, meta);
-      auto all = list_checkpoints(f.ckpt_dir);
-      for (size_t i = 0; i + opts.keep_last < all.size(); ++i) std::remove(all[i].c_str());
+      save_checkpoint(path_name, model, extra, meta);
+      f.rotate(opts.keep_last);
     };
 
     std::fprintf(stderr, "== stage %s: %lld steps, batch %lld, %lld %s\n", stage.c_str(), static_cast<long long>(total),
@@ -217,7 +169,7 @@ TrainResult train(const TrainOptions& opts, DataSource& data, const std::string&
         losses = train_step(stage, model, perceptual_on ? vgg.get() : nullptr, opt_g, opt_d.get(), pb, vb);
       } catch (const NonFiniteLoss& e) {
         DPT_FAIL("non-finite loss in stage " << stage << " at step " << step + 1 << " " << e.what()
-                                             << ": stopping; the last checkpoint in " << f.ckpt_dir << " is intact");
+                                             << ": stopping; the last checkpoint in " << f.checkpoints_dir() << " is intact");
       }
       ++step;
       ++result.steps_run;
@@ -226,8 +178,7 @@ TrainResult train(const TrainOptions& opts, DataSource& data, const std::string&
       rec.set("step", step);
       for (auto& [k, v] : losses) rec.set(k, std::isfinite(v) ? Json(v) : Json());
       rec.set("time", progress.elapsed_seconds());
-      f.log << rec.dump() << "\n";
-      f.log.flush();
+      f.append_loss(rec);
       c_main.steps.push_back(static_cast<double>(step));
       c_main.values.push_back(losses[0].second);
       if (stage == "blending") {
@@ -236,13 +187,13 @@ TrainResult train(const TrainOptions& opts, DataSource& data, const std::string&
       }
       progress.update(step, losses);
       if (stage != "inpainting" && (step % opts.sample_every == 0 || step == total))
-        write_sample_grid(f.samples_dir + "/" + stage + "-" + std::to_string(step) + ".png", model, pb);
+        write_sample_grid(f.samples_dir() + "/" + stage + "-" + std::to_string(step) + ".png", model, pb);
       const bool stopping = stop && stop->load();
-      if (step % opts.checkpoint_every == 0 || step == total || stopping) save(ckpt_name(stage, step));
+      if (step % opts.checkpoint_every == 0 || step == total || stopping) save(f.checkpoint_path(stage, step));
       if (stopping) {
         progress.finish();
-        std::fprintf(stderr, "interrupted: checkpoint saved at %s/%s; resume with --resume %s/%s\n", f.ckpt_dir.c_str(),
-                     ckpt_name(stage, step).c_str(), f.ckpt_dir.c_str(), ckpt_name(stage, step).c_str());
+        const std::string at = f.checkpoint_path(stage, step);
+        std::fprintf(stderr, "interrupted: checkpoint saved at %s; resume with --resume %s\n", at.c_str(), at.c_str());
         result.interrupted = true;
         return result;
       }
@@ -250,12 +201,12 @@ TrainResult train(const TrainOptions& opts, DataSource& data, const std::string&
     progress.finish();
     std::vector<Curve> curves{c_main};
     if (stage == "blending") curves.push_back(c_d);
-    write_loss_plot_svg(f.plots_dir + "/" + stage + ".svg", "stage " + stage, curves);
+    write_loss_plot_svg(f.plots_dir() + "/" + stage + ".svg", "stage " + stage, curves);
     result.seconds += progress.elapsed_seconds();
-    save_checkpoint(f.out + "/" + stage + ".safetensors", model);  // weights after each stage
+    save_checkpoint(f.weights_path(stage), model);  // weights after each stage
     resume_stage.clear();
   }
-  result.final_checkpoint = f.out + "/model.safetensors";
+  result.final_checkpoint = f.weights_path("model");
   save_checkpoint(result.final_checkpoint, model);
   return result;
 }
