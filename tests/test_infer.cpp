@@ -18,8 +18,8 @@
 #include "io/image.h"
 #include "io/iuv.h"
 #include "io/safetensors.h"
-#include "models/checkpoint.h"
-#include "models/inference.h"
+#include "models/dpt/checkpoint.h"
+#include "models/dpt/inference.h"
 #include "tests/test_util.h"
 
 using namespace dpt;

@@ -13,10 +13,10 @@
 
 #include "core/autograd.h"
 #include "io/json.h"
-#include "models/checkpoint.h"
-#include "models/losses.h"
+#include "models/dpt/checkpoint.h"
+#include "models/dpt/losses.h"
 #include "models/vgg.h"
-#include "models/warping.h"
+#include "models/dpt/warping.h"
 #include "ops/adam.h"
 #include "ops/elementwise.h"
 #include "ops/loss.h"

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "models/losses.h"
+#include "models/dpt/losses.h"
 
 namespace dpt {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "io/json.h"
-#include "models/config.h"
+#include "models/dpt/config.h"
 
 namespace dpt {
 

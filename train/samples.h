@@ -3,8 +3,8 @@
 #pragma once
 #include <string>
 
-#include "models/dpt.h"
-#include "models/losses.h"
+#include "models/dpt/dpt.h"
+#include "models/dpt/losses.h"
 
 namespace dpt {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "models/losses.h"
+#include "models/dpt/losses.h"
 #include "train/adam.h"
 
 namespace dpt {

@@ -15,7 +15,7 @@
 
 #include "core/rng.h"
 #include "io/json.h"
-#include "models/checkpoint.h"
+#include "models/dpt/checkpoint.h"
 #include "models/vgg.h"
 #include "ops/device.h"
 #include "train/adam.h"

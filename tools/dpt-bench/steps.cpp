@@ -15,7 +15,7 @@
 #include "core/autograd.h"
 #include "core/rng.h"
 #include "core/threading.h"
-#include "models/losses.h"
+#include "models/dpt/losses.h"
 #include "models/vgg.h"
 #include "train/adam.h"
 #include "train/step.h"

@@ -17,9 +17,9 @@
 #include "io/file_io.h"
 #include "io/image.h"
 #include "io/iuv.h"
-#include "models/checkpoint.h"
+#include "models/dpt/checkpoint.h"
 #include "ops/device.h"
-#include "models/inference.h"
+#include "models/dpt/inference.h"
 
 using namespace dpt;
 

@@ -1,11 +1,11 @@
 // PredictiveNet, Inpainter, BlendingNet, PatchDiscriminator (ARCHITECTURE.md 4.1-4.4; the reference's
 // classes of the same names).
-#include "models/networks.h"
+#include "models/dpt/networks.h"
 
 #include <algorithm>
 #include <string>
 
-#include "models/warping.h"
+#include "models/dpt/warping.h"
 #include "ops/atlas.h"
 #include "ops/elementwise.h"
 #include "ops/instance_norm.h"

@@ -1,5 +1,5 @@
 // Warping-stream steps (ARCHITECTURE.md 4.2): splat, inpaint, composite, warp.
-#include "models/warping.h"
+#include "models/dpt/warping.h"
 
 #include "ops/elementwise.h"
 #include "ops/grid_sample.h"

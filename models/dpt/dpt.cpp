@@ -1,8 +1,8 @@
 // DensePoseTransfer: construction and the generator forward (ARCHITECTURE.md 4.1-4.3; the reference's
 // generator_forward).
-#include "models/dpt.h"
+#include "models/dpt/dpt.h"
 
-#include "models/warping.h"
+#include "models/dpt/warping.h"
 #include "ops/atlas.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"

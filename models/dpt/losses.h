@@ -3,7 +3,7 @@
 #pragma once
 #include <vector>
 
-#include "models/dpt.h"
+#include "models/dpt/dpt.h"
 #include "models/vgg.h"
 
 namespace dpt {

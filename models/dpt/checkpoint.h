@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "io/safetensors.h"
-#include "models/dpt.h"
+#include "models/dpt/dpt.h"
 
 namespace dpt {
 

@@ -1,8 +1,8 @@
 // Inference and texture-tool helpers (see inference.h).
-#include "models/inference.h"
+#include "models/dpt/inference.h"
 
 #include "core/autograd.h"
-#include "models/warping.h"
+#include "models/dpt/warping.h"
 #include "ops/atlas.h"
 #include "ops/elementwise.h"
 #include "ops/grid_sample.h"

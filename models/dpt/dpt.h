@@ -4,8 +4,8 @@
 #include <memory>
 #include <vector>
 
-#include "models/config.h"
-#include "models/networks.h"
+#include "models/dpt/config.h"
+#include "models/dpt/networks.h"
 
 namespace dpt {
 

@@ -2,7 +2,7 @@
 // splat the source into the UV atlas, inpaint it, composite, warp the completed atlas to the target pose.
 #pragma once
 #include "core/tensor.h"
-#include "models/networks.h"
+#include "models/dpt/networks.h"
 #include "ops/atlas.h"
 #include "ops/uv_splat.h"
 

@@ -1,5 +1,5 @@
 // Config <-> JSON (the checkpoint's dpt_config) and validation.
-#include "models/config.h"
+#include "models/dpt/config.h"
 
 #include <algorithm>
 #include <cmath>

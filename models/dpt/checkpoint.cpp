@@ -1,5 +1,5 @@
 // Checkpoint read/write (ARCHITECTURE.md section 8).
-#include "models/checkpoint.h"
+#include "models/dpt/checkpoint.h"
 
 #include "core/autograd.h"
 

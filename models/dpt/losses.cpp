@@ -1,7 +1,7 @@
 // Stage losses (ARCHITECTURE.md 5-6; the reference's predictive/inpainting/blending_losses).
-#include "models/losses.h"
+#include "models/dpt/losses.h"
 
-#include "models/warping.h"
+#include "models/dpt/warping.h"
 #include "ops/atlas.h"
 #include "ops/elementwise.h"
 #include "ops/loss.h"

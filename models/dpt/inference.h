@@ -6,7 +6,7 @@
 
 #include "io/image.h"
 #include "io/iuv.h"
-#include "models/dpt.h"
+#include "models/dpt/dpt.h"
 
 namespace dpt {
 
