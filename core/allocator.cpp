@@ -1,8 +1,12 @@
 // Size-class caching allocator shared by the CPU and CUDA backends.
 #include "core/allocator.h"
 
+#include <sys/sysinfo.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,7 +37,23 @@ CachingAllocator::~CachingAllocator() {
   delete impl_;
 }
 
+// Note [size limits]
+// Sizes reach the allocator from files (safetensors shapes), configurations (--set S=...) and command
+// lines (--tile-size, --batch). Shape products are checked for overflow (shape_numel, Tensor::empty);
+// here a request above kMaxAllocationBytes is refused before the size-class arithmetic (whose
+// power-of-two loop would never end past 2^63), and one above the device's memory before it is tried.
+namespace {
+std::string gib(size_t bytes) {
+  char b[48];
+  std::snprintf(b, sizeof b, "%.3g GiB", static_cast<double>(bytes) / (1ull << 30));
+  return b;
+}
+}  // namespace
+
 size_t CachingAllocator::round_size(size_t bytes) {
+  DPT_CHECK(bytes <= kMaxAllocationBytes, "cannot allocate " << bytes << " bytes (" << gib(bytes)
+                                                             << "): more than the limit of " << kMaxAllocationBytes
+                                                             << " bytes for one tensor (a wrong or overflowed size?)");
   // Small blocks in 512-byte steps; larger ones in steps of 1/8 of their power of two, so that the
   // waste stays below 12.5% while shapes that vary slightly still share a class.
   if (bytes <= 4096) return (bytes + 511) / 512 * 512 + (bytes == 0 ? 512 : 0);
@@ -65,12 +85,16 @@ void* CachingAllocator::allocate(size_t bytes) {
     }
   }
   if (!p) {
+    const size_t capacity = raw_->capacity_bytes();
+    DPT_CHECK(sz <= capacity, "cannot allocate " << bytes << " bytes (" << gib(bytes) << "): the device has "
+                                                 << capacity << " bytes (" << gib(capacity) << ") in all");
     p = raw_->raw_alloc(sz);
     if (!p) {
       empty_cache();  // out of memory: give the cache back and try once more
       p = raw_->raw_alloc(sz);
     }
-    DPT_CHECK(p, "out of memory allocating " << bytes << " bytes");
+    DPT_CHECK(p, "out of memory allocating " << bytes << " bytes (" << gib(bytes) << "; " << gib(stats().current_bytes)
+                                             << " in use by tensors)");
   }
   std::lock_guard<std::mutex> lock(im->mu);
   im->block_bytes[p] = sz;
@@ -122,6 +146,12 @@ class HostRawAllocator : public RawAllocator {
   void raw_free(void* p, size_t) override { std::free(p); }
   void copy(void* dst, const void* src, size_t bytes, int) override { std::memcpy(dst, src, bytes); }
   void memset_zero(void* p, size_t bytes) override { std::memset(p, 0, bytes); }
+  // RAM plus swap: Linux's default overcommit grants a larger request that then dies touching memory.
+  size_t capacity_bytes() const override {
+    struct sysinfo si;
+    if (::sysinfo(&si) != 0) return SIZE_MAX;
+    return (static_cast<size_t>(si.totalram) + si.totalswap) * si.mem_unit;
+  }
 };
 
 struct Registry {

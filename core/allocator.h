@@ -26,7 +26,14 @@ class RawAllocator {
   // Told whenever the caching allocator hands out block p (block_bytes, fresh or cached) for a request
   // of `bytes`; the CUDA emulator guards the unused tail so that overruns past a tensor are caught.
   virtual void on_allocate(void* p, size_t bytes, size_t block_bytes) {}
+  // The device's total memory: a request above it is refused at once, naming both sizes, instead of
+  // being tried (the host's allocator may promise memory it cannot provide). SIZE_MAX: unknown.
+  virtual size_t capacity_bytes() const { return SIZE_MAX; }
 };
+
+// No single allocation may exceed this (256 TiB), whatever the device: a larger request is a wrapped or
+// absurd size (Note [size limits] in core/allocator.cpp).
+constexpr size_t kMaxAllocationBytes = size_t(1) << 48;
 
 class CachingAllocator {
  public:
@@ -38,6 +45,7 @@ class CachingAllocator {
   MemoryStats stats() const;
   void reset_peak();
   RawAllocator* raw() const { return raw_; }
+  // The size class of a request; an Error for a request above kMaxAllocationBytes.
   static size_t round_size(size_t bytes);
 
  private:

@@ -7,6 +7,7 @@
 
 #include "core/allocator.h"
 #include "core/autograd.h"
+#include "core/checked_math.h"
 #include "core/device_ops.h"
 
 namespace dpt {
@@ -18,8 +19,16 @@ std::string shape_str(const Shape& s) {
 }
 
 int64_t shape_numel(const Shape& s) {
+  // Checked: shapes come from files and command lines too (Note [size limits] in core/allocator.cpp).
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  bool empty = false;
+  for (int64_t d : s) {
+    DPT_CHECK(d >= 0, "negative dimension in shape " << shape_str(s));
+    empty = empty || d == 0;
+  }
+  if (empty) return 0;
+  for (int64_t d : s)
+    DPT_CHECK(mul_fits(n, d, &n), "shape " << shape_str(s) << ": the number of elements overflows a 64-bit size");
   return n;
 }
 
@@ -28,7 +37,9 @@ Shape contiguous_strides(const Shape& shape) {
   int64_t s = 1;
   for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) {
     st[i] = s;
-    s *= std::max<int64_t>(shape[i], 1);
+    if (i > 0)  // an empty tensor can have huge other dimensions: still no wrapped stride
+      DPT_CHECK(mul_fits(s, std::max<int64_t>(shape[i], 1), &s),
+                "shape " << shape_str(shape) << ": its strides overflow a 64-bit size");
   }
   return st;
 }
@@ -113,9 +124,13 @@ const DeviceOps& device_ops(DeviceType type) {
 
 // ---------------------------------------------------------------- creation
 Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
-  for (int64_t d : shape) DPT_CHECK(d >= 0, "negative dimension in shape " << ::dpt::shape_str(shape));
+  const int64_t numel = shape_numel(shape);  // checks for negative dimensions and overflow
+  int64_t bytes = 0;
+  DPT_CHECK(mul_fits(numel, static_cast<int64_t>(dtype_size(dtype)), &bytes),
+            "tensor of shape " << ::dpt::shape_str(shape) << " (" << numel << " elements of " << dtype_name(dtype)
+                               << "): its size in bytes overflows a 64-bit size");
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(shape_numel(shape) * dtype_size(dtype), device);
+  impl->storage = std::make_shared<Storage>(static_cast<size_t>(bytes), device);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
@@ -287,7 +302,8 @@ Shape infer_shape(const Shape& want, int64_t numel, const Shape& from) {
       DPT_CHECK(infer < 0, "reshape: more than one -1 in " << shape_str(want));
       infer = static_cast<int64_t>(i);
     } else {
-      known *= out[i];
+      DPT_CHECK(out[i] >= 0, "reshape: negative size in " << shape_str(want));
+      DPT_CHECK(mul_fits(known, out[i], &known), "reshape: the shape " << shape_str(want) << " overflows a 64-bit size");
     }
   }
   if (infer >= 0) {
@@ -367,7 +383,7 @@ Tensor Tensor::unsqueeze(int64_t d) const {
 Tensor Tensor::flatten(int64_t start_dim) const {
   if (start_dim < 0) start_dim += dim();
   Shape s(shape().begin(), shape().begin() + start_dim);
-  int64_t rest = 1;
+  int64_t rest = 1;  // at most numel(): no overflow
   for (int64_t i = start_dim; i < dim(); ++i) rest *= shape()[i];
   s.push_back(rest);
   return reshape(s);
