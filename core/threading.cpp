@@ -1,8 +1,16 @@
 // OpenMP-backed parallel_for and the process-wide thread count (also handed to OpenBLAS).
 #include "core/threading.h"
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
+#include <vector>
+
+#include "core/error.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -17,20 +25,67 @@ namespace dpt {
 namespace {
 int hardware_threads() {
   unsigned n = std::thread::hardware_concurrency();
-  return n ? static_cast<int>(n) : 1;
+  return n ? static_cast<int>(std::min<unsigned>(n, kMaxThreads)) : 1;
+}
+
+// Starts n - 1 threads that stay alive together (the pool size OpenMP will keep), then releases them.
+// A failed creation is an Error here; inside OpenMP or OpenBLAS it would end the process (see the header).
+void probe_thread_creation(int n) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::vector<std::thread> pool;
+  std::string failure;
+  try {
+    pool.reserve(static_cast<size_t>(n));
+    for (int i = 1; i < n; ++i)
+      pool.emplace_back([&] {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return release; });
+      });
+  } catch (const std::system_error& e) {
+    failure = e.what();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  const size_t made = pool.size() + 1;
+  for (std::thread& t : pool) t.join();
+  DPT_CHECK(failure.empty(), "cannot run " << n << " threads: creating thread " << made + 1 << " failed ("
+                                           << failure << "); use fewer threads (--threads or DPT_THREADS)");
+}
+
+void apply(int count) {
+#ifdef _OPENMP
+  omp_set_num_threads(count);
+#endif
+#ifdef DPT_HAVE_OPENBLAS
+  openblas_set_num_threads(count);
+#endif
+}
+
+// A requested count -> the count to use (0 or less: all cores), checked.
+int checked_count(long long n, const char* what) {
+  DPT_CHECK(n <= kMaxThreads, what << ": " << n << " threads requested, at most " << kMaxThreads << " are supported");
+  const int count = n > 0 ? static_cast<int>(n) : hardware_threads();
+  probe_thread_creation(count);
+  return count;
 }
 
 int& thread_count() {
   static int n = [] {
-    int v = 0;
-    if (const char* env = std::getenv("DPT_THREADS")) v = std::atoi(env);
-    int count = v > 0 ? v : hardware_threads();
-#ifdef _OPENMP
-    omp_set_num_threads(count);
-#endif
-#ifdef DPT_HAVE_OPENBLAS
-    openblas_set_num_threads(count);
-#endif
+    long long v = 0;
+    if (const char* env = std::getenv("DPT_THREADS")) {
+      char* end = nullptr;
+      v = std::strtoll(env, &end, 10);
+      DPT_CHECK(*env && *end == '\0' && v >= 0, "DPT_THREADS must be an integer in 0.." << kMaxThreads
+                                                                                      << " (0: all cores), got '"
+                                                                                      << env << "'");
+    }
+    const int count = checked_count(v, "DPT_THREADS");
+    apply(count);
     return count;
   }();
   return n;
@@ -40,13 +95,9 @@ int& thread_count() {
 int num_threads() { return thread_count(); }
 
 void set_num_threads(int n) {
-  thread_count() = n > 0 ? n : hardware_threads();
-#ifdef _OPENMP
-  omp_set_num_threads(thread_count());
-#endif
-#ifdef DPT_HAVE_OPENBLAS
-  openblas_set_num_threads(thread_count());
-#endif
+  const int count = checked_count(n, "set_num_threads");
+  thread_count() = count;
+  apply(count);
 }
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {

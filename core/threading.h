@@ -6,8 +6,14 @@
 
 namespace dpt {
 
+// The most threads set_num_threads accepts (the tools' --threads range is 1..kMaxThreads as well).
+constexpr int kMaxThreads = 256;
+
 int num_threads();
-void set_num_threads(int n);  // n <= 0: all cores
+// n <= 0: all cores. An Error when n > kMaxThreads, or when n threads cannot be created (the system's
+// limit): checked up front, because OpenMP and OpenBLAS cannot report a failed thread creation except
+// by exiting, and OpenBLAS then deadlocks in its exit handler.
+void set_num_threads(int n);
 
 // Calls fn(begin, end) on contiguous chunks of [0, n) in parallel (static schedule, so a given thread
 // count always splits the same way). Runs inline when n < grain or when already inside a parallel region.
