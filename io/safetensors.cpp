@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/error.h"
+#include "io/crc32c.h"
 #include "io/file_io.h"
 #include "io/json.h"
 
@@ -106,6 +109,41 @@ float half_to_float(uint16_t h) {
   return sign ? -mag : mag;
 }
 
+// Note [checkpoint checksum] in the header: the CRC32C of the data section [0, data_size), from the
+// tensors already read plus any bytes between or after them.
+void verify_checksum(const InputFile& f, uint64_t base, uint64_t data_size, const std::string& recorded,
+                     const std::map<std::string, SafeTensor>& tensors, std::vector<Range> ranges) {
+  const std::string& path = f.path();
+  char* end = nullptr;
+  const unsigned long want = std::strtoul(recorded.c_str(), &end, 16);
+  DPT_CHECK(recorded.size() == 8 && *end == '\0' && recorded.find_first_of("+- x") == std::string::npos,
+            path << ": metadata \"" << kChecksumKey << "\" must be 8 hex digits, got \"" << recorded << "\"");
+  std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) { return a.begin < b.begin; });
+  uint32_t crc = 0;
+  uint64_t pos = 0;
+  std::vector<uint8_t> gap;
+  auto add_gap = [&](uint64_t to) {  // bytes no tensor owns (our writer leaves none)
+    while (pos < to) {
+      gap.resize(static_cast<size_t>(std::min<uint64_t>(to - pos, 1u << 20)));
+      f.read_at(base + pos, gap.data(), gap.size());
+      crc = crc32c_update(crc, gap.data(), gap.size());
+      pos += gap.size();
+    }
+  };
+  for (const Range& r : ranges) {
+    if (r.begin == r.end) continue;
+    add_gap(r.begin);
+    const std::vector<uint8_t>& bytes = tensors.at(*r.name).bytes;
+    crc = crc32c_update(crc, bytes.data(), bytes.size());
+    pos = r.end;
+  }
+  add_gap(data_size);
+  char got[16];
+  std::snprintf(got, sizeof got, "%08x", crc);
+  DPT_CHECK(crc == want, path << ": checksum mismatch: the tensor data has CRC32C " << got << " but the file records "
+                              << recorded << " (the file is corrupt: a damaged copy, a disk error or an edit)");
+}
+
 }  // namespace
 
 size_t safetensors_dtype_size(const std::string& d) {
@@ -162,6 +200,8 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
     t.bytes.resize(r.end - r.begin);
     if (!t.bytes.empty()) f.read_at(base + r.begin, t.bytes.data(), t.bytes.size());
   }
+  auto sum = out.metadata_.find(kChecksumKey);
+  if (sum != out.metadata_.end()) verify_checksum(f, base, data_size, sum->second, out.tensors_, ranges);
   return out;
 }
 
@@ -170,6 +210,21 @@ const SafeTensor& SafetensorsFile::entry(const std::string& name) const {
   DPT_CHECK(it != tensors_.end(),
             path_ << ": no tensor named '" << name << "' (the file holds " << names_.size() << " tensors)");
   return it->second;
+}
+
+Tensor SafetensorsFile::finite_tensor(const std::string& name) const {
+  Tensor t = tensor(name);
+  int64_t bad = 0, first = -1;
+  auto scan = [&](const auto* p) {
+    for (int64_t i = 0, n = t.numel(); i < n; ++i)
+      if (!std::isfinite(p[i]) && bad++ == 0) first = i;
+  };
+  if (t.dtype() == DType::F32) scan(t.data<float>());
+  else scan(t.data<double>());
+  DPT_CHECK(bad == 0, path_ << ": tensor '" << name << "' " << shape_str(t.shape()) << " holds " << bad
+                            << " non-finite value" << (bad > 1 ? "s" : "") << " (NaN or Inf), the first at flat index "
+                            << first << ": the weights are unusable");
+  return t;
 }
 
 Tensor SafeTensor::to_tensor() const {

@@ -1,9 +1,11 @@
 // safetensors writer: header JSON padded with spaces to 8-byte alignment, then the raw data, written
 // atomically (tmp file + fsync + rename) so an interrupted checkpoint never replaces a good one.
+#include <cstdio>
 #include <cstring>
 #include <set>
 
 #include "core/error.h"
+#include "io/crc32c.h"
 #include "io/file_io.h"
 #include "io/json.h"
 #include "io/safetensors.h"
@@ -21,7 +23,7 @@ struct Blob {
 };
 
 void write_blobs(const std::string& path, const std::vector<Blob>& blobs,
-                 const std::map<std::string, std::string>& metadata) {
+                 std::map<std::string, std::string> metadata, bool with_checksum) {
   Json header = Json::object();
   std::set<std::string> seen;
   uint64_t offset = 0;
@@ -39,6 +41,13 @@ void write_blobs(const std::string& path, const std::vector<Blob>& blobs,
     e.set("data_offsets", std::move(offs));
     header.set(b.name, std::move(e));
     offset += b.nbytes;
+  }
+  if (with_checksum || metadata.count(kChecksumKey)) {  // the data section is the blobs back to back
+    uint32_t crc = 0;
+    for (const Blob& b : blobs) crc = crc32c_update(crc, b.data, b.nbytes);
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%08x", crc);
+    metadata[kChecksumKey] = hex;
   }
   if (!metadata.empty()) {
     Json meta = Json::object();
@@ -61,7 +70,7 @@ void write_blobs(const std::string& path, const std::vector<Blob>& blobs,
 }  // namespace
 
 void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
-                       const std::map<std::string, std::string>& metadata) {
+                       const std::map<std::string, std::string>& metadata, bool with_checksum) {
   std::vector<Tensor> host;  // keeps the contiguous host copies alive until written
   std::vector<Blob> blobs;
   host.reserve(tensors.size());
@@ -74,11 +83,11 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
     blobs.push_back({nt.first, c.dtype() == DType::F32 ? "F32" : "F64", c.shape(), c.raw_data(),
                      static_cast<uint64_t>(c.numel()) * dtype_size(c.dtype())});
   }
-  write_blobs(path, blobs, metadata);
+  write_blobs(path, blobs, metadata, with_checksum);
 }
 
 void write_safetensors_raw(const std::string& path, const std::vector<std::pair<std::string, SafeTensor>>& entries,
-                           const std::map<std::string, std::string>& metadata) {
+                           const std::map<std::string, std::string>& metadata, bool with_checksum) {
   std::vector<Blob> blobs;
   for (const auto& ne : entries) {
     const SafeTensor& e = ne.second;
@@ -89,7 +98,7 @@ void write_safetensors_raw(const std::string& path, const std::vector<std::pair<
                    << shape_numel(e.shape) * int64_t(esize) << " bytes, has " << e.bytes.size());
     blobs.push_back({ne.first, e.dtype, e.shape, e.bytes.data(), e.bytes.size()});
   }
-  write_blobs(path, blobs, metadata);
+  write_blobs(path, blobs, metadata, with_checksum);
 }
 
 }  // namespace dpt
