@@ -11,28 +11,13 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "io/image_path.h"
 
 namespace fs = std::filesystem;
 
 namespace dpt::eval {
 
 namespace {
-
-const char* const kImageExts[] = {".png", ".jpg", ".jpeg"};
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-bool is_image_name(const std::string& name) {
-  const std::string l = lower(name);
-  for (const char* e : kImageExts) {
-    const std::string ext = e;
-    if (l.size() > ext.size() && l.compare(l.size() - ext.size(), ext.size(), ext) == 0) return true;
-  }
-  return false;
-}
 
 void check_dir(const std::string& dir, const char* what) {
   DPT_CHECK(!dir.empty(), "no " << what << " folder given");
@@ -50,12 +35,6 @@ std::string first_existing(const std::string& dir, const std::vector<std::string
   for (const auto& c : candidates)
     if (is_file(dir + "/" + c)) return dir + "/" + c;
   return "";
-}
-
-std::vector<std::string> with_image_exts(const std::string& stem) {
-  std::vector<std::string> v;
-  for (const char* e : kImageExts) v.push_back(stem + e);
-  return v;
 }
 
 // Collects names of missing files; throws once with a short list.
@@ -97,11 +76,6 @@ std::string find_iuv(const std::string& iuv_dir, const std::string& stem) {
 }
 
 }  // namespace
-
-std::string image_stem(const std::string& name) {
-  if (!is_image_name(name)) return name;
-  return name.substr(0, name.rfind('.'));
-}
 
 std::vector<std::pair<std::string, std::string>> read_pairs_csv(const std::string& path) {
   std::ifstream in(path);
@@ -149,7 +123,7 @@ std::vector<EvalItem> match_files(const MatchOptions& opt) {
   if (opt.pairs_csv.empty()) {
     std::vector<std::string> names;
     for (const auto& e : fs::directory_iterator(opt.pred_dir))
-      if (e.is_regular_file() && is_image_name(e.path().filename().string())) names.push_back(e.path().filename().string());
+      if (e.is_regular_file() && has_image_extension(e.path().filename().string())) names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     DPT_CHECK(!names.empty(), "no .png/.jpg/.jpeg images in prediction folder '" << opt.pred_dir << "'");
     std::map<std::string, std::string> by_stem;
@@ -162,9 +136,7 @@ std::vector<EvalItem> match_files(const MatchOptions& opt) {
       EvalItem it;
       it.name = image_stem(n);
       it.pred = opt.pred_dir + "/" + n;
-      std::vector<std::string> cands{n};
-      for (const auto& c : with_image_exts(it.name)) cands.push_back(c);
-      it.gt = first_existing(opt.gt_dir, cands);
+      it.gt = find_image(opt.gt_dir, n);
       if (it.gt.empty()) no_gt.add(n);
       if (!opt.iuv_dir.empty()) {
         it.iuv = find_iuv(opt.iuv_dir, it.name);
@@ -177,11 +149,9 @@ std::vector<EvalItem> match_files(const MatchOptions& opt) {
       EvalItem it;
       const std::string to_stem = image_stem(to);
       it.name = image_stem(from) + "___" + to_stem;
-      it.pred = first_existing(opt.pred_dir, with_image_exts(it.name));
+      it.pred = find_image(opt.pred_dir, it.name + ".png");
       if (it.pred.empty()) no_pred.add(it.name + ".png");
-      std::vector<std::string> cands{to};
-      for (const auto& c : with_image_exts(to_stem)) cands.push_back(c);
-      it.gt = first_existing(opt.gt_dir, cands);
+      it.gt = find_image(opt.gt_dir, to);
       if (it.gt.empty()) no_gt.add(to);
       if (!opt.iuv_dir.empty()) {
         it.iuv = find_iuv(opt.iuv_dir, to_stem);

@@ -13,6 +13,7 @@
 #include "io/csv.h"
 #include "io/file_io.h"
 #include "io/image.h"
+#include "io/image_path.h"
 
 namespace dpt {
 
@@ -38,17 +39,11 @@ std::vector<std::pair<std::string, std::string>> read_two_columns(const std::str
   return out;
 }
 
-std::string stem_of(const std::string& name) {
-  const std::string ext = file_extension(name);
-  return (ext == ".jpg" || ext == ".jpeg" || ext == ".png") ? name.substr(0, name.size() - ext.size()) : name;
-}
-
+// The image of name (io/image_path.h); when there is none, the path validate() reports as missing.
 std::string resolve_image(const std::string& dir, const std::string& name) {
-  if (file_exists(dir + name)) return dir + name;
-  const std::string stem = stem_of(name);
-  for (const char* ext : {".jpg", ".png", ".jpeg"})
-    if (file_exists(dir + stem + ext)) return dir + stem + ext;
-  return dir + (stem == name ? name + ".jpg" : name);  // missing: validate() reports it
+  const std::string found = find_image(dir, name);
+  if (!found.empty()) return found;
+  return dir + (image_stem(name) == name ? name + ".jpg" : name);
 }
 
 }  // namespace
@@ -99,7 +94,7 @@ DatasetIndex DatasetIndex::load(const std::string& root, const std::string& spli
       ix.person_views_.emplace_back();
     }
     const int id = static_cast<int>(ix.samples_.size());
-    ix.samples_.push_back({name, resolve_image(image_dir, name), iuv_dir + stem_of(name) + ".png", pit->second});
+    ix.samples_.push_back({name, resolve_image(image_dir, name), iuv_dir + image_stem(name) + ".png", pit->second});
     ix.person_views_[pit->second].push_back(id);
     sample_of.emplace(name, id);
     return id;

@@ -114,6 +114,23 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+void make_dirs(const std::string& path) {
+  DPT_CHECK(!path.empty(), "cannot create a folder with an empty name");
+  std::string cur;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if ((i == path.size() || path[i] == '/') && !cur.empty() && cur != "." && cur != "/") {
+      struct stat st;
+      if (::stat(cur.c_str(), &st) == 0) {
+        DPT_CHECK(S_ISDIR(st.st_mode), cur << " exists and is not a folder (creating " << path << ")");
+      } else {
+        DPT_CHECK(::mkdir(cur.c_str(), 0755) == 0 || errno == EEXIST,
+                  "cannot create folder " << cur << ": " << std::strerror(errno));
+      }
+    }
+    if (i < path.size()) cur += path[i];
+  }
+}
+
 std::string file_extension(const std::string& path) {
   size_t slash = path.find_last_of('/');
   size_t dot = path.find_last_of('.');

@@ -49,6 +49,9 @@ class AtomicFileWriter {
 void write_file_atomic(const std::string& path, const void* data, uint64_t n);
 
 bool file_exists(const std::string& path);
+// mkdir -p: creates path and its missing parents (mode 0755); an Error naming the folder when a part
+// exists and is not a folder or cannot be created. An existing folder is fine.
+void make_dirs(const std::string& path);
 // Lower-case extension with the dot (".png"), or "" when there is none.
 std::string file_extension(const std::string& path);
 

@@ -1,4 +1,5 @@
-// Module: parameter registry, state dict and strict loading (Note [module ownership] in module.h).
+// Module: parameter and buffer registry, state dict, strict loading and train/eval mode (Notes [module
+// ownership] and [module buffers and modes] in module.h).
 #include "layers/module.h"
 
 #include <set>
@@ -8,31 +9,66 @@
 
 namespace dpt {
 
+void Module::check_new_name(const std::string& name) const {
+  DPT_CHECK(!name.empty(), "Module: empty name");
+  for (const auto& p : params_) DPT_CHECK(p.first != name, "Module: '" << name << "' registered twice (a parameter)");
+  for (const auto& b : buffers_) DPT_CHECK(b.first != name, "Module: '" << name << "' registered twice (a buffer)");
+  for (const auto& c : children_) DPT_CHECK(c.first != name, "Module: '" << name << "' registered twice (a child)");
+}
+
 void Module::register_parameter(const std::string& name, Tensor* slot) {
   DPT_CHECK(slot && slot->defined(), "Module: parameter '" << name << "' is undefined");
-  for (const auto& p : params_) DPT_CHECK(p.first != name, "Module: parameter '" << name << "' registered twice");
+  check_new_name(name);
   slot->set_requires_grad(true);
   params_.emplace_back(name, slot);
 }
 
+void Module::register_buffer(const std::string& name, Tensor* slot) {
+  DPT_CHECK(slot && slot->defined(), "Module: buffer '" << name << "' is undefined");
+  check_new_name(name);
+  slot->set_requires_grad(false);
+  buffers_.emplace_back(name, slot);
+}
+
 void Module::register_module(const std::string& name, Module* child) {
   DPT_CHECK(child, "Module: child '" << name << "' is null");
-  for (const auto& c : children_) DPT_CHECK(c.first != name, "Module: child '" << name << "' registered twice");
+  check_new_name(name);
   children_.emplace_back(name, child);
 }
 
-void Module::collect(const std::string& prefix, std::vector<std::pair<std::string, Tensor*>>& out) const {
-  for (const auto& p : params_) out.emplace_back(prefix + p.first, p.second);
-  for (const auto& c : children_) c.second->collect(prefix + c.first + ".", out);
+void Module::collect(const std::string& prefix, std::vector<std::pair<std::string, Tensor*>>& out, int kinds) const {
+  if (kinds & kParams)
+    for (const auto& p : params_) out.emplace_back(prefix + p.first, p.second);
+  if (kinds & kBuffers)
+    for (const auto& b : buffers_) out.emplace_back(prefix + b.first, b.second);
+  for (const auto& c : children_) c.second->collect(prefix + c.first + ".", out, kinds);
 }
 
-std::vector<std::pair<std::string, Tensor>> Module::named_parameters(const std::string& prefix) const {
-  std::vector<std::pair<std::string, Tensor*>> slots;
-  collect(prefix, slots);
+namespace {
+std::vector<std::pair<std::string, Tensor>> handles(const std::vector<std::pair<std::string, Tensor*>>& slots) {
   std::vector<std::pair<std::string, Tensor>> out;
   out.reserve(slots.size());
   for (auto& s : slots) out.emplace_back(s.first, *s.second);
   return out;
+}
+}  // namespace
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters(const std::string& prefix) const {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect(prefix, slots, kParams);
+  return handles(slots);
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers(const std::string& prefix) const {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect(prefix, slots, kBuffers);
+  return handles(slots);
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_state(const std::string& prefix) const {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect(prefix, slots, kAll);
+  return handles(slots);
 }
 
 std::vector<Tensor> Module::parameters() const {
@@ -49,7 +85,7 @@ int64_t Module::num_parameters() const {
 
 StateDict Module::state_dict(const std::string& prefix) const {
   StateDict sd;
-  for (auto& p : named_parameters(prefix)) sd.emplace(p.first, p.second.detach());
+  for (auto& p : named_state(prefix)) sd.emplace(p.first, p.second.detach());
   return sd;
 }
 
@@ -75,7 +111,7 @@ void Module::load_state_dict(const StateDict& sd, const std::string& what) {
 void Module::load_parameters(const std::map<std::string, Shape>& available,
                              const std::function<Tensor(const std::string&)>& fetch, const std::string& what) {
   std::vector<std::pair<std::string, Tensor*>> slots;
-  collect("", slots);
+  collect("", slots, kAll);
   std::vector<std::string> missing, unexpected, mismatched;
   std::set<std::string> known;
   for (auto& s : slots) {
@@ -91,7 +127,8 @@ void Module::load_parameters(const std::map<std::string, Shape>& available,
     if (!known.count(kv.first)) unexpected.push_back(kv.first);
   if (!missing.empty() || !unexpected.empty() || !mismatched.empty()) {
     std::ostringstream os;
-    os << "load_state_dict: " << what << " does not match the model (" << slots.size() << " parameters)";
+    os << "load_state_dict: " << what << " does not match the model (" << slots.size()
+       << " parameters and buffers)";
     if (!missing.empty()) os << "\n  missing " << missing.size() << ": " << name_list(missing);
     if (!unexpected.empty()) os << "\n  unexpected " << unexpected.size() << ": " << name_list(unexpected);
     if (!mismatched.empty()) os << "\n  wrong shape " << mismatched.size() << ": " << name_list(mismatched, 6);
@@ -118,9 +155,14 @@ void Module::zero_grad() {
   for (auto& s : slots) s.second->zero_grad();
 }
 
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& c : children_) c.second->train(on);
+}
+
 void Module::to(Device device) {
   std::vector<std::pair<std::string, Tensor*>> slots;
-  collect("", slots);
+  collect("", slots, kAll);
   NoGradGuard ng;
   for (auto& s : slots) {
     if (s.second->device() == device) continue;
@@ -132,7 +174,7 @@ void Module::to(Device device) {
 
 void Module::to(DType dtype) {
   std::vector<std::pair<std::string, Tensor*>> slots;
-  collect("", slots);
+  collect("", slots, kAll);
   NoGradGuard ng;
   for (auto& s : slots) {
     if (s.second->dtype() == dtype) continue;

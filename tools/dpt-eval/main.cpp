@@ -1,17 +1,13 @@
 // dpt-eval: SSIM, MS-SSIM, L1 and PSNR of predictions against ground truth, over the whole image and the
 // person region, and optionally IS / FID (see --help). A thin front-end over eval/ (match.h, evaluate.h,
 // inception_eval.h, report.h).
-#include <unistd.h>
-
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
 
-#include "core/error.h"
-#include "core/threading.h"
+#include "core/progress.h"
 #include "eval/evaluate.h"
 #include "eval/inception_eval.h"
 #include "eval/match.h"
@@ -20,6 +16,7 @@
 #include "io/image.h"
 #include "io/iuv.h"
 #include "io/json.h"
+#include "tools/common/cli.h"
 
 namespace {
 
@@ -30,8 +27,7 @@ Compares predicted images with the ground truth: SSIM and MS-SSIM as pose-transf
 (scikit-image structural_similarity, Gaussian window 11, sigma 1.5, population covariance, per RGB channel,
 data range 255; MS-SSIM with 5 scales and the standard weights), L1 and PSNR; with IUV maps also on the
 person region only (pixels whose target part index is > 0); with --inception also the Inception Score and
-FID. Prints the means, writes a JSON report and an image grid. Exit status: 0 on success, 1 on an error, 2 on
-a usage error.
+FID. Prints the means, writes a JSON report and an image grid.
 
 matching (all names: .png, .jpg or .jpeg):
   without --pairs  every image of --pred-dir is compared with the --gt-dir image of the same name (or the
@@ -56,7 +52,7 @@ options:
   --grid FILE.png      write a grid of the first images: ground truth | prediction per row
   --max-grid N         rows in the grid (default 16)
   --per-image          print one line per image (default: only when there are at most 20)
-  --threads N          worker threads (default 0 = all cores)
+  --threads N          worker threads, 0..256 (default: DPT_THREADS, else 0 = all cores)
   --quiet              no progress line and no tables
   --inception FILE     Inception-v3 weights (safetensors, torchvision inception_v3 state_dict names): adds
                        the Inception Score of the predictions (and of the real images, for reference) and
@@ -81,62 +77,39 @@ example:
   dpt-eval --pred-dir out/test --data-root data/synth --json eval.json --grid eval.png
 )";
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using dpt::cli::Args;
+using dpt::cli::Kind;
 
-long long parse_int(const std::string& opt, const std::string& s, long long lo, long long hi) {
-  size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != s.size()) throw UsageError(opt + ": expected an integer, got '" + s + "'");
-  if (v < lo || v > hi)
-    throw UsageError(opt + ": " + s + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
-  return v;
-}
+const std::vector<dpt::cli::Option> kOptions = {
+    {"--pred-dir"}, {"--gt-dir"}, {"--iuv-dir"}, {"--pairs"}, {"--data-root"}, {"--split"},
+    {"--no-pairs", Kind::Flag}, {"--iuv-order"}, {"--json"}, {"--grid"}, {"--max-grid"},
+    {"--per-image", Kind::Flag}, {"--threads"}, {"--quiet", Kind::Flag}, {"--inception"}};
 
 struct Options {
   dpt::eval::MatchOptions match;
   std::string data_root, split = "test", iuv_order = "bgr", json, grid, inception;
   bool no_pairs = false, per_image = false, per_image_given = false, quiet = false, inception_given = false;
-  long long max_grid = 16, threads = 0;
+  long long max_grid = 16;
 };
 
-Options parse_args(int argc, char** argv) {
+Options parse_args(const Args& a) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw UsageError(a + ": missing value");
-      return argv[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
-      std::exit(0);
-    } else if (a == "--pred-dir") o.match.pred_dir = value();
-    else if (a == "--gt-dir") o.match.gt_dir = value();
-    else if (a == "--iuv-dir") o.match.iuv_dir = value();
-    else if (a == "--pairs") o.match.pairs_csv = value();
-    else if (a == "--data-root") o.data_root = value();
-    else if (a == "--split") o.split = value();
-    else if (a == "--no-pairs") o.no_pairs = true;
-    else if (a == "--iuv-order") o.iuv_order = value();
-    else if (a == "--json") o.json = value();
-    else if (a == "--grid") o.grid = value();
-    else if (a == "--max-grid") o.max_grid = parse_int(a, value(), 1, 100000);
-    else if (a == "--per-image") o.per_image = o.per_image_given = true;
-    else if (a == "--threads") o.threads = parse_int(a, value(), 0, 4096);
-    else if (a == "--quiet") o.quiet = true;
-    else if (a == "--inception") {
-      o.inception_given = true;
-      o.inception = value();
-    } else throw UsageError("unknown option '" + a + "' (see --help)");
-  }
-  if (o.match.pred_dir.empty()) throw UsageError("--pred-dir is required (see --help)");
+  o.match.pred_dir = a.get("--pred-dir");
+  o.match.gt_dir = a.get("--gt-dir");
+  o.match.iuv_dir = a.get("--iuv-dir");
+  o.match.pairs_csv = a.get("--pairs");
+  o.data_root = a.get("--data-root");
+  o.split = a.get("--split", o.split);
+  o.no_pairs = a.has("--no-pairs");
+  o.iuv_order = a.get_choice("--iuv-order", {"bgr", "rgb", "auto"}, o.iuv_order);
+  o.json = a.get("--json");
+  o.grid = a.get("--grid");
+  o.max_grid = a.get_int("--max-grid", 1, 100000, o.max_grid);
+  o.per_image = o.per_image_given = a.has("--per-image");
+  o.quiet = a.has("--quiet");
+  o.inception_given = a.has("--inception");
+  o.inception = a.get("--inception");
+  DPT_USAGE_CHECK(!o.match.pred_dir.empty(), "--pred-dir is required");
   if (!o.data_root.empty()) {
     const std::string base = o.data_root + "/" + o.split;
     if (o.match.gt_dir.empty()) o.match.gt_dir = base;
@@ -145,7 +118,8 @@ Options parse_args(int argc, char** argv) {
     const std::string pairs = o.data_root + "/pairs-" + o.split + ".csv";
     if (o.match.pairs_csv.empty() && !o.no_pairs && dpt::file_exists(pairs)) o.match.pairs_csv = pairs;
   }
-  if (o.match.gt_dir.empty()) throw UsageError("--gt-dir (or --data-root) is required (see --help)");
+  DPT_USAGE_CHECK(!o.match.gt_dir.empty(), "--gt-dir (or --data-root) is required");
+  DPT_USAGE_CHECK(o.grid.empty() || dpt::file_extension(o.grid) == ".png", "--grid: '" << o.grid << "' must end in .png");
   return o;
 }
 
@@ -169,24 +143,29 @@ dpt::Json run_json(const Options& o) {
   return r;
 }
 
-int run(const Options& o) {
-  dpt::set_num_threads(static_cast<int>(o.threads));
+int run(const Args& a) {
+  dpt::cli::apply_threads(a);
+  const Options o = parse_args(a);
   std::optional<dpt::eval::InceptionV3> net;
   if (o.inception_given) net = load_inception(o.inception);
   const dpt::IUVOrder order = dpt::parse_iuv_order(o.iuv_order);
   const std::vector<dpt::eval::EvalItem> items = dpt::eval::match_files(o.match);
-  const bool show_progress = !o.quiet && isatty(2);
-  const auto results = dpt::eval::evaluate(items, order, [&](size_t done, size_t total) {
-    if (show_progress) std::fprintf(stderr, "\r%zu/%zu images", done, total);
-  });
-  if (show_progress) std::fprintf(stderr, "\n");
+  dpt::Progress progress("dpt-eval", static_cast<int64_t>(items.size()));
+  progress.set_enabled(!o.quiet);
+  const auto results = dpt::eval::evaluate(
+      items, order, [&](size_t done, size_t) { progress.update(static_cast<int64_t>(done)); });
+  progress.finish();
   const dpt::eval::Summary summary = dpt::eval::summarize(results);
   std::optional<dpt::eval::InceptionSummary> incep;
   if (net) {
+    std::optional<dpt::Progress> incep_progress;
     incep = dpt::eval::inception_summary(*net, o.inception, items, [&](size_t done, size_t total) {
-      if (show_progress) std::fprintf(stderr, "\rInception-v3: %zu/%zu images", done, total);
+      if (!incep_progress) {
+        incep_progress.emplace("Inception-v3", static_cast<int64_t>(total));
+        incep_progress->set_enabled(!o.quiet);
+      }
+      incep_progress->update(static_cast<int64_t>(done));
     });
-    if (show_progress) std::fprintf(stderr, "\n");
   }
   if (!o.quiet) {
     if (o.per_image || (!o.per_image_given && results.size() <= 20)) std::cout << dpt::eval::per_image_table(results) << "\n";
@@ -201,7 +180,6 @@ int run(const Options& o) {
     if (!o.quiet) std::cout << "wrote " << o.json << "\n";
   }
   if (!o.grid.empty()) {
-    DPT_CHECK(dpt::file_extension(o.grid) == ".png", "--grid: '" << o.grid << "' must end in .png");
     dpt::write_png(o.grid, dpt::eval::make_grid(items, static_cast<size_t>(o.max_grid)));
     if (!o.quiet) std::cout << "wrote " << o.grid << "\n";
   }
@@ -210,18 +188,4 @@ int run(const Options& o) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  Options o;
-  try {
-    o = parse_args(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "dpt-eval: " << e.what() << "\n";
-    return 2;
-  }
-  try {
-    return run(o);
-  } catch (const std::exception& e) {
-    std::cerr << "dpt-eval: error: " << e.what() << "\n";
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return dpt::cli::run("dpt-eval", kUsage, argc, argv, kOptions, 0, run); }

@@ -1,25 +1,19 @@
 // dpt-infer: Dense Pose Transfer inference from a checkpoint (one pair, or a batch from a pairs CSV),
 // plus two tools that need no checkpoint: splat a person into a UV atlas, render an atlas onto a pose.
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <iostream>
-#include <map>
-#include <set>
 #include <string>
 #include <vector>
 
-#include "core/threading.h"
+#include "core/progress.h"
 #include "io/dataset.h"
 #include "io/file_io.h"
 #include "io/image.h"
+#include "io/image_path.h"
 #include "io/iuv.h"
 #include "models/dpt/checkpoint.h"
 #include "ops/device.h"
 #include "models/dpt/inference.h"
+#include "tools/common/cli.h"
 
 using namespace dpt;
 
@@ -44,7 +38,7 @@ Texture tools (no checkpoint):
 Options:
   --device cpu|cuda[:N] where the networks run (default cpu)
   --conv-backend native|cudnn  CUDA convolution kernels (default native, the tested path)
-  --threads N           CPU threads (default: all cores, or DPT_THREADS)
+  --threads N           CPU threads, 0..256 (default: DPT_THREADS, else 0 = all cores)
   --iuv-order ORDER     channel order of the IUV PNGs: bgr (DensePose, default), rgb (PIL writers), auto
   --help                this text
 
@@ -53,79 +47,25 @@ The output image is y_hat clamped to [-1, 1] and written as round((y + 1) * 127.
 black), atlas_inpainted (inpainter output), atlas_full (the completed atlas that is warped).
 )";
 
-struct Args {
-  std::map<std::string, std::string> v;
-  bool has(const std::string& k) const { return v.count(k) != 0; }
-  std::string get(const std::string& k, const std::string& def = "") const {
-    auto it = v.find(k);
-    return it == v.end() ? def : it->second;
-  }
-};
+using cli::Args;
 
-const std::set<std::string> kOptions = {"--checkpoint", "--source",  "--source-iuv", "--target-iuv", "--out",
-                                        "--device",     "--threads", "--iuv-order",  "--save-intermediates",
-                                        "--pairs",      "--root",    "--split",      "--out-dir",
-                                        "--save-atlas", "--tile-size", "--atlas"};
-
-Args parse_args(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string k = argv[i];
-    if (k == "--help" || k == "-h") {
-      a.v["--help"] = "";
-      continue;
-    }
-    std::string val;
-    const size_t eq = k.find('=');
-    if (k.rfind("--", 0) == 0 && eq != std::string::npos) {
-      val = k.substr(eq + 1);
-      k = k.substr(0, eq);
-    } else {
-      DPT_CHECK(kOptions.count(k), "unknown option '" << k << "' (see --help)");
-      DPT_CHECK(i + 1 < argc, "option " << k << " needs a value (see --help)");
-      val = argv[++i];
-    }
-    DPT_CHECK(kOptions.count(k), "unknown option '" << k << "' (see --help)");
-    DPT_CHECK(!a.has(k), "option " << k << " given twice");
-    a.v[k] = val;
-  }
-  return a;
-}
+const std::vector<cli::Option> kOptions = {
+    {"--checkpoint"}, {"--source"}, {"--source-iuv"}, {"--target-iuv"},   {"--out"},
+    {"--device"},     {"--conv-backend"}, {"--threads"},  {"--iuv-order"}, {"--save-intermediates"},
+    {"--pairs"},      {"--root"},   {"--split"},      {"--out-dir"},       {"--save-atlas"},
+    {"--tile-size"},  {"--atlas"}};
 
 // Every required option present, and no option that this mode does not use.
 void check_mode(const Args& a, const char* mode, const std::vector<std::string>& required,
-                const std::vector<std::string>& optional) {
-  for (const auto& r : required) DPT_CHECK(a.has(r), mode << " needs " << r << " (see --help)");
-  std::set<std::string> ok(required.begin(), required.end());
-  ok.insert(optional.begin(), optional.end());
-  ok.insert({"--device", "--threads", "--iuv-order"});
-  for (const auto& kv : a.v)
-    DPT_CHECK(ok.count(kv.first), kv.first << " is not used by " << mode << " (see --help)");
-}
-
-int64_t parse_int(const std::string& opt, const std::string& s, int64_t lo) {
-  char* end = nullptr;
-  long long v = std::strtoll(s.c_str(), &end, 10);
-  DPT_CHECK(!s.empty() && *end == '\0' && v >= lo, opt << " must be an integer >= " << lo << ", got '" << s << "'");
-  return v;
-}
-
-void make_dir(const std::string& d) {
-  std::string cur;
-  for (size_t i = 0; i <= d.size(); ++i) {
-    if (i == d.size() || d[i] == '/') {
-      if (!cur.empty()) {
-        struct stat st;
-        if (stat(cur.c_str(), &st) != 0) DPT_CHECK(mkdir(cur.c_str(), 0755) == 0 || errno == EEXIST, "cannot create directory " << cur);
-        else DPT_CHECK(S_ISDIR(st.st_mode), cur << " exists and is not a directory");
-      }
-    }
-    if (i < d.size()) cur += d[i];
-  }
+                std::vector<std::string> allowed) {
+  for (const auto& r : required) DPT_USAGE_CHECK(a.has(r), mode << " needs " << r);
+  allowed.insert(allowed.end(), required.begin(), required.end());
+  allowed.insert(allowed.end(), {"--device", "--conv-backend", "--threads", "--iuv-order"});
+  a.only(allowed, mode);
 }
 
 void save_intermediates(const GeneratorOutputs& o, const std::string& dir) {
-  make_dir(dir);
+  make_dirs(dir);
   write_png(dir + "/y_p.png", tensor_to_image(o.y_p));
   write_png(dir + "/y_w.png", tensor_to_image(o.y_w));
   write_png(dir + "/r.png", tensor_to_image(o.r));
@@ -162,21 +102,12 @@ int run_single(const Args& a, Device device, IUVOrder order) {
   return 0;
 }
 
-// "a.jpg" -> "a" (extensions .png, .jpg, .jpeg in any case); other names are returned unchanged.
-std::string image_stem(const std::string& name) {
-  const std::string ext = file_extension(name);
-  if (ext == ".png" || ext == ".jpg" || ext == ".jpeg") return name.substr(0, name.size() - ext.size());
-  return name;
-}
-
-// <root>/<split>/<name> as listed, else <stem>.jpg|.png|.jpeg; IUV <root>/<split>_iuv/<stem>.png.
+// <root>/<split>/<name> as listed, else <stem> with an image extension (io/image_path.h).
 std::string resolve_image(const std::string& root, const std::string& split, const std::string& name) {
-  const std::string dir = root + "/" + split + "/";
-  if (file_exists(dir + name)) return dir + name;
-  const std::string stem = image_stem(name);
-  for (const char* ext : {".jpg", ".png", ".jpeg", ".JPG", ".PNG"})
-    if (file_exists(dir + stem + ext)) return dir + stem + ext;
-  DPT_FAIL("image '" << name << "' not found in " << dir << " (tried " << name << ", " << stem << ".jpg|.png|.jpeg)");
+  const std::string dir = root + "/" + split + "/", path = find_image(dir, name);
+  DPT_CHECK(!path.empty(), "image '" << name << "' not found in " << dir << " (tried " << name << " and "
+                                     << image_stem(name) << ".jpg|.jpeg|.png in either case)");
+  return path;
 }
 
 std::string resolve_iuv(const std::string& root, const std::string& split, const std::string& name) {
@@ -201,8 +132,8 @@ int run_batch(const Args& a, Device device, IUVOrder order) {
     jobs.push_back({image_stem(p.first) + "___" + image_stem(p.second), resolve_image(root, split, p.first),
                     resolve_iuv(root, split, p.first), resolve_iuv(root, split, p.second)});
   auto model = load_generator(a, device);
-  make_dir(out_dir);
-  const auto t0 = std::chrono::steady_clock::now();
+  make_dirs(out_dir);
+  Progress progress("dpt-infer", static_cast<int64_t>(jobs.size()));
   for (size_t i = 0; i < jobs.size(); ++i) {
     const Job& j = jobs[i];
     try {
@@ -212,21 +143,19 @@ int run_batch(const Args& a, Device device, IUVOrder order) {
       write_png(out_dir + "/" + j.name + ".png", tensor_to_image(o.y_hat));
       if (a.has("--save-intermediates")) save_intermediates(o, a.get("--save-intermediates") + "/" + j.name);
     } catch (const Error& e) {
-      std::fprintf(stderr, "\n");
+      progress.finish();
       DPT_FAIL("pair " << i + 1 << " of " << jobs.size() << " (" << j.name << "): " << e.what());
     }
-    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "\r[%zu/%zu] %.2f s/image, ETA %.0f s   %s", i + 1, jobs.size(), el / (i + 1),
-                 el / (i + 1) * (jobs.size() - i - 1), j.name.c_str());
-    std::fflush(stderr);
+    progress.update(static_cast<int64_t>(i + 1), j.name);
   }
-  std::fprintf(stderr, "\nwrote %zu images to %s\n", jobs.size(), out_dir.c_str());
+  progress.finish();
+  std::fprintf(stderr, "wrote %zu images to %s\n", jobs.size(), out_dir.c_str());
   return 0;
 }
 
 int run_save_atlas(const Args& a, IUVOrder order) {
   check_mode(a, "--save-atlas", {"--source", "--source-iuv", "--save-atlas"}, {"--tile-size"});
-  const int64_t S = a.has("--tile-size") ? parse_int("--tile-size", a.get("--tile-size"), 2) : 256;
+  const int64_t S = a.get_int("--tile-size", 2, 4096, 256);  // 4096: a 24576 x 16384 atlas
   Image8 img = read_image(a.get("--source"));
   Tensor iuv = read_iuv(a.get("--source-iuv"), order);
   check_iuv_matches_image(a.get("--source-iuv"), iuv.size(1), iuv.size(2), a.get("--source"), img.height, img.width);
@@ -249,22 +178,15 @@ int run_render_atlas(const Args& a, IUVOrder order) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    Args a = parse_args(argc, argv);
-    if (a.has("--help") || argc == 1) {
-      std::fputs(kUsage, argc == 1 ? stderr : stdout);
-      return argc == 1 ? 2 : 0;
-    }
-    if (a.has("--threads")) set_num_threads(static_cast<int>(parse_int("--threads", a.get("--threads"), 1)));
+  return cli::run("dpt-infer", kUsage, argc, argv, kOptions, 0, [](const Args& a) {
+    cli::apply_threads(a);
+    const IUVOrder order = parse_iuv_order(a.get_choice("--iuv-order", {"bgr", "rgb", "auto"}, "bgr"));
+    const std::string backend = a.get_choice("--conv-backend", {"native", "cudnn"}, "native");
     const Device device = use_device(a.get("--device", "cpu"));
-    if (a.has("--conv-backend")) set_conv_backend(a.get("--conv-backend"));
-    const IUVOrder order = parse_iuv_order(a.get("--iuv-order", "bgr"));
+    if (a.has("--conv-backend")) set_conv_backend(backend);
     if (a.has("--save-atlas")) return run_save_atlas(a, order);
     if (a.has("--atlas")) return run_render_atlas(a, order);
     if (a.has("--root") || a.has("--pairs") || a.has("--out-dir")) return run_batch(a, device, order);
     return run_single(a, device, order);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "dpt-infer: error: %s\n", e.what());
-    return 1;
-  }
+  });
 }

@@ -1,15 +1,15 @@
 // dpt-synth: writes a synthetic DensePose dataset with exact IUV and ground-truth atlases (see --help),
 // and optionally a contact sheet. A thin front-end over synth/ (dataset.h, contact_sheet.h).
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <iostream>
 #include <string>
 
-#include "core/error.h"
+#include "core/progress.h"
 #include "io/file_io.h"
 #include "io/image.h"
 #include "synth/contact_sheet.h"
 #include "synth/dataset.h"
+#include "tools/common/cli.h"
 
 namespace {
 
@@ -32,7 +32,7 @@ options:
   --test-persons N       persons in the test split (default: round(test-fraction * persons))
   --test-fraction F      share of test persons (default 0.1)
   --pairs-per-person N   sample N ordered pairs per person (default 0 = all K(K-1) pairs)
-  --threads N            rendering threads (default 0 = all cores)
+  --threads N            rendering threads, 0..256 (default: DPT_THREADS, else 0 = all cores)
   --writers N            PNG writer threads, mostly waiting on fsync (default 8)
   --hair-skirt P         0..1: chance of loose hair and of a loose skirt (slim builds) per person, drawn
                          in the image but not on the body surface: the IUV there shows the body behind,
@@ -50,117 +50,71 @@ example contact sheet (4 persons x 4 views, image | IUV per view, then the atlas
   dpt-synth --contact-sheet sheet.png --size 128x88 --tile 64 --hair-skirt 0.5
 )";
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using dpt::cli::Args;
+using dpt::cli::Kind;
+using dpt::cli::UsageError;
 
-long long parse_int(const std::string& opt, const std::string& s, long long lo, long long hi) {
-  size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != s.size()) throw UsageError(opt + ": expected an integer, got '" + s + "'");
-  if (v < lo || v > hi)
-    throw UsageError(opt + ": " + s + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
-  return v;
-}
-
-float parse_unit(const std::string& opt, const std::string& s) {
-  size_t used = 0;
-  float v = 0;
-  try {
-    v = std::stof(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != s.size()) throw UsageError(opt + ": expected a number, got '" + s + "'");
-  if (!(v >= 0 && v <= 1)) throw UsageError(opt + ": " + s + " is outside 0..1");
-  return v;
-}
+const std::vector<dpt::cli::Option> kOptions = {
+    {"--out"},          {"--persons"},      {"--views"},       {"--size"},          {"--tile"},
+    {"--seed"},         {"--test-persons"}, {"--test-fraction"}, {"--pairs-per-person"}, {"--threads"},
+    {"--writers"},      {"--hair-skirt"},   {"--seam-noise"},  {"--shading"},       {"--contact-sheet"},
+    {"--sheet-persons"}, {"--sheet-views"}, {"--dry-run", Kind::Flag}, {"--quiet", Kind::Flag}};
 
 void parse_size(const std::string& s, int& h, int& w) {
   const size_t x = s.find_first_of("xX");
   if (x == std::string::npos) throw UsageError("--size: expected HxW such as 256x176, got '" + s + "'");
-  h = static_cast<int>(parse_int("--size (height)", s.substr(0, x), 8, 8192));
-  w = static_cast<int>(parse_int("--size (width)", s.substr(x + 1), 8, 8192));
+  h = static_cast<int>(dpt::cli::parse_int("--size (height)", s.substr(0, x), 8, 8192));
+  w = static_cast<int>(dpt::cli::parse_int("--size (width)", s.substr(x + 1), 8, 8192));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(const Args& a) {
   using namespace dpt::synth;
   DatasetOptions opt;
-  std::string sheet;
-  int sheet_persons = 4, sheet_views = 4;
-  bool quiet = false, dry_run = false;
-  try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        if (i + 1 >= argc) throw UsageError(a + ": missing value");
-        return argv[++i];
-      };
-      if (a == "--help" || a == "-h") {
-        std::cout << kUsage;
-        return 0;
-      } else if (a == "--out") opt.out = value();
-      else if (a == "--persons") opt.persons = static_cast<int>(parse_int(a, value(), 1, 1000000));
-      else if (a == "--views") opt.views = static_cast<int>(parse_int(a, value(), 1, 100));
-      else if (a == "--size") parse_size(value(), opt.render.height, opt.render.width);
-      else if (a == "--tile") opt.render.tile = static_cast<int>(parse_int(a, value(), 2, 4096));
-      else if (a == "--seed") opt.seed = static_cast<uint64_t>(parse_int(a, value(), 0, (1LL << 62)));
-      else if (a == "--test-persons") opt.test_persons = static_cast<int>(parse_int(a, value(), 0, 1000000));
-      else if (a == "--test-fraction") opt.test_fraction = parse_unit(a, value());
-      else if (a == "--pairs-per-person") opt.pairs_per_person = static_cast<int>(parse_int(a, value(), 0, 10000));
-      else if (a == "--threads") opt.threads = static_cast<int>(parse_int(a, value(), 0, 1024));
-      else if (a == "--writers") opt.writers = static_cast<int>(parse_int(a, value(), 1, 256));
-      else if (a == "--hair-skirt") opt.hair_skirt = parse_unit(a, value());
-      else if (a == "--seam-noise") opt.render.seam_noise = parse_unit(a, value());
-      else if (a == "--shading") opt.render.shading = parse_unit(a, value());
-      else if (a == "--contact-sheet") sheet = value();
-      else if (a == "--sheet-persons") sheet_persons = static_cast<int>(parse_int(a, value(), 1, 64));
-      else if (a == "--sheet-views") sheet_views = static_cast<int>(parse_int(a, value(), 1, 64));
-      else if (a == "--dry-run") dry_run = true;
-      else if (a == "--quiet") quiet = true;
-      else throw UsageError("unknown option '" + a + "' (see --help)");
-    }
-    if (opt.out.empty() && sheet.empty() && !dry_run) throw UsageError("give --out DIR and/or --contact-sheet FILE.png");
-    if (opt.test_persons > opt.persons)
-      throw UsageError("--test-persons " + std::to_string(opt.test_persons) + " exceeds --persons " +
-                       std::to_string(opt.persons));
-    if (!sheet.empty() && dpt::file_extension(sheet) != ".png") throw UsageError("--contact-sheet: must be a .png file");
-  } catch (const UsageError& e) {
-    std::cerr << "dpt-synth: " << e.what() << "\n";
-    return 2;
-  }
+  opt.out = a.get("--out");
+  opt.persons = static_cast<int>(a.get_int("--persons", 1, 1000000, opt.persons));
+  opt.views = static_cast<int>(a.get_int("--views", 1, 100, opt.views));
+  if (a.has("--size")) parse_size(a.get("--size"), opt.render.height, opt.render.width);
+  opt.render.tile = static_cast<int>(a.get_int("--tile", 2, 4096, opt.render.tile));
+  opt.seed = static_cast<uint64_t>(a.get_int("--seed", 0, int64_t(1) << 62, static_cast<int64_t>(opt.seed)));
+  opt.test_persons = static_cast<int>(a.get_int("--test-persons", 0, 1000000, opt.test_persons));
+  opt.test_fraction = static_cast<float>(a.get_real("--test-fraction", 0, 1, opt.test_fraction));
+  opt.pairs_per_person = static_cast<int>(a.get_int("--pairs-per-person", 0, 10000, opt.pairs_per_person));
+  opt.threads = dpt::cli::threads_option(a);
+  opt.writers = static_cast<int>(a.get_int("--writers", 1, 256, opt.writers));
+  opt.hair_skirt = static_cast<float>(a.get_real("--hair-skirt", 0, 1, opt.hair_skirt));
+  opt.render.seam_noise = static_cast<float>(a.get_real("--seam-noise", 0, 1, opt.render.seam_noise));
+  opt.render.shading = static_cast<float>(a.get_real("--shading", 0, 1, opt.render.shading));
+  const std::string sheet = a.get("--contact-sheet");
+  const int sheet_persons = static_cast<int>(a.get_int("--sheet-persons", 1, 64, 4));
+  const int sheet_views = static_cast<int>(a.get_int("--sheet-views", 1, 64, 4));
+  const bool quiet = a.has("--quiet"), dry_run = a.has("--dry-run");
+  DPT_USAGE_CHECK(!opt.out.empty() || !sheet.empty() || dry_run, "give --out DIR and/or --contact-sheet FILE.png");
+  DPT_USAGE_CHECK(opt.test_persons <= opt.persons,
+                  "--test-persons " << opt.test_persons << " exceeds --persons " << opt.persons);
+  DPT_USAGE_CHECK(sheet.empty() || dpt::file_extension(sheet) == ".png", "--contact-sheet: must be a .png file");
 
   const int H = opt.render.height, W = opt.render.width;
   if (H % 8 || W % 8 || H < 24 || W < 24)
     std::fprintf(stderr, "dpt-synth: note: the networks need H and W divisible by 8 and >= 24; %dx%d is not\n", H, W);
-  try {
-    if (!opt.out.empty() || dry_run) {
-      opt.dry_run = dry_run;
-      auto progress = [&](int done, int total) {
-        if (!quiet) std::fprintf(stderr, "\rdpt-synth: %d/%d images", done, total);
-      };
-      const DatasetStats st = write_dataset(opt, progress);
-      if (!quiet) std::fprintf(stderr, "\n");
-      std::printf("dpt-synth: %d images (%d train + %d test persons x %d views) at %dx%d, tile %d, in %.2f s: "
-                  "%.1f images/s%s%s\n",
-                  st.images, st.train_persons, st.test_persons, opt.views, opt.render.height, opt.render.width,
-                  opt.render.tile, st.seconds, st.images / std::max(st.seconds, 1e-9), dry_run ? " (dry run)" : " -> ",
-                  dry_run ? "" : opt.out.c_str());
-    }
-    if (!sheet.empty()) {
-      dpt::write_png(sheet, make_contact_sheet(opt, std::min(sheet_persons, opt.persons), sheet_views));
-      std::printf("dpt-synth: contact sheet -> %s\n", sheet.c_str());
-    }
-  } catch (const std::exception& e) {
-    std::cerr << "dpt-synth: " << e.what() << "\n";
-    return 1;
+  if (!opt.out.empty() || dry_run) {
+    opt.dry_run = dry_run;
+    dpt::Progress progress("dpt-synth", static_cast<int64_t>(opt.persons) * opt.views);
+    progress.set_enabled(!quiet);
+    const DatasetStats st = write_dataset(opt, [&](int done, int) { progress.update(done); });
+    progress.finish();
+    std::printf("dpt-synth: %d images (%d train + %d test persons x %d views) at %dx%d, tile %d, in %.2f s: "
+                "%.1f images/s%s%s\n",
+                st.images, st.train_persons, st.test_persons, opt.views, opt.render.height, opt.render.width,
+                opt.render.tile, st.seconds, st.images / std::max(st.seconds, 1e-9), dry_run ? " (dry run)" : " -> ",
+                dry_run ? "" : opt.out.c_str());
+  }
+  if (!sheet.empty()) {
+    dpt::write_png(sheet, make_contact_sheet(opt, std::min(sheet_persons, opt.persons), sheet_views));
+    std::printf("dpt-synth: contact sheet -> %s\n", sheet.c_str());
   }
   return 0;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return dpt::cli::run("dpt-synth", kUsage, argc, argv, kOptions, 0, run); }
