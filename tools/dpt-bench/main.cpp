@@ -18,6 +18,7 @@
 #include "ops/cpu/packed_gemm.h"
 #include "ops/gram.h"
 #include "ops/linear.h"
+#include "tools/common/cli.h"
 #include "tools/dpt-bench/steps.h"
 
 using namespace dpt;
@@ -32,27 +33,28 @@ struct Options {
   std::string filter;
 };
 
-void usage(FILE* out) {
-  std::fprintf(out,
-               "usage: dpt-bench ops [--threads N] [--runs N] [--warmup N] [--batch N] [--filter TEXT]\n"
-               "       dpt-bench steps [--config small|paper|all] [--stages LIST] [--threads N] [--runs N]\n"
-               "                       [--warmup N] [--batch N]\n"
-               "\n"
-               "steps: times whole training steps (forward, backward, Adam) of the stages predictive,\n"
-               "inpainting, blending (full-width random VGG19) and batched inference, each in its own process,\n"
-               "and prints one JSON line per (config, stage) in the form of ../shared/reference/bench_torch.py\n"
-               "(small: 64x64, ngf 32, S 32; paper: 256x256, ngf 64, S 256; batch 8). Default --runs / --warmup:\n"
-               "small 5 / 2, paper 2 / 1. Run the peer next to it: python3 bench_torch.py --config small\n"
-               "\n"
-               "ops:\n"
-               "Times the CPU kernels of conv2d / conv_transpose2d (forward, dx, dw), linear and gram on the\n"
-               "model's shapes and prints op, shape, median ms over --runs timed runs (after --warmup runs),\n"
-               "and GFLOP/s. Rows whose name contains --filter TEXT are run (default: all).\n"
-               "  --threads N  threads for OpenMP and OpenBLAS (default: DPT_THREADS or all cores)\n"
-               "  --runs N     timed runs per row (default 5)\n"
-               "  --warmup N   untimed runs first (default 1)\n"
-               "  --batch N    batch size of every shape (default 8)\n");
-}
+const char* kUsage = R"(usage: dpt-bench ops [--threads N] [--runs N] [--warmup N] [--batch N] [--filter TEXT]
+       dpt-bench steps [--config small|paper|all] [--stages LIST] [--threads N] [--runs N]
+                       [--warmup N] [--batch N]
+
+steps: times whole training steps (forward, backward, Adam) of the stages predictive,
+inpainting, blending (full-width random VGG19) and batched inference, each in its own process,
+and prints one JSON line per (config, stage) in the form of ../shared/reference/bench_torch.py
+(small: 64x64, ngf 32, S 32; paper: 256x256, ngf 64, S 256; batch 8). Default --runs / --warmup:
+small 5 / 2, paper 2 / 1. Run the peer next to it: python3 bench_torch.py --config small
+
+ops:
+Times the CPU kernels of conv2d / conv_transpose2d (forward, dx, dw), linear and gram on the
+model's shapes and prints op, shape, median ms over --runs timed runs (after --warmup runs),
+and GFLOP/s. Rows whose name contains --filter TEXT are run (default: all).
+  --threads N  threads for OpenMP and OpenBLAS, 0..256 (default: DPT_THREADS, else 0 = all cores)
+  --runs N     timed runs per row, 1..1000 (default 5)
+  --warmup N   untimed runs first, 0..1000 (default 1)
+  --batch N    batch size of every shape, 1..1024 (default 8)
+)";
+
+const std::vector<cli::Option> kOptions = {{"--threads"}, {"--runs"},  {"--warmup"}, {"--batch"},
+                                           {"--config"},  {"--stages"}, {"--only"},   {"--filter"}};
 
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -168,80 +170,34 @@ void run_ops(const Options& o) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(const cli::Args& a) {
+  DPT_USAGE_CHECK(a.positional().size() == 1 && (a.positional()[0] == "ops" || a.positional()[0] == "steps"),
+                  "give the mode: ops or steps");
+  const std::string cmd = a.positional()[0];
   Options o;
-  bench::StepsOptions steps;
-  bool runs_given = false, warmup_given = false;
-  std::string cmd;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](const char* name) -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "dpt-bench: %s needs a value\n", name);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    auto int_value = [&](const char* name, int64_t lo) -> int64_t {
-      std::string v = value(name);
-      char* end = nullptr;
-      long long n = std::strtoll(v.c_str(), &end, 10);
-      if (v.empty() || *end || n < lo) {
-        std::fprintf(stderr, "dpt-bench: %s needs an integer >= %lld, got '%s'\n", name, static_cast<long long>(lo),
-                     v.c_str());
-        std::exit(2);
-      }
-      return n;
-    };
-    if (a == "--help" || a == "-h") {
-      usage(stdout);
-      return 0;
-    } else if (a == "--threads") {
-      o.threads = static_cast<int>(int_value("--threads", 1));
-    } else if (a == "--runs") {
-      o.runs = static_cast<int>(int_value("--runs", 1));
-      runs_given = true;
-    } else if (a == "--warmup") {
-      o.warmup = static_cast<int>(int_value("--warmup", 0));
-      warmup_given = true;
-    } else if (a == "--batch") {
-      o.batch = int_value("--batch", 1);
-    } else if (a == "--config") {
-      steps.config = value("--config");
-    } else if (a == "--stages") {
-      steps.stages = value("--stages");
-    } else if (a == "--only") {
-      steps.only = value("--only");
-    } else if (a == "--filter") {
-      o.filter = value("--filter");
-    } else if (cmd.empty() && !a.empty() && a[0] != '-') {
-      cmd = a;
-    } else {
-      std::fprintf(stderr, "dpt-bench: unknown argument '%s'\n", a.c_str());
-      usage(stderr);
-      return 2;
-    }
+  o.threads = cli::apply_threads(a);
+  o.runs = static_cast<int>(a.get_int("--runs", 1, 1000, o.runs));
+  o.warmup = static_cast<int>(a.get_int("--warmup", 0, 1000, o.warmup));
+  o.batch = a.get_int("--batch", 1, 1024, o.batch);
+  o.filter = a.get("--filter");
+  if (cmd == "steps") {
+    a.only({"--threads", "--runs", "--warmup", "--batch", "--config", "--stages", "--only"}, "dpt-bench steps");
+    bench::StepsOptions steps;
+    steps.config = a.get_choice("--config", {"small", "paper", "all"}, steps.config);
+    steps.stages = a.get("--stages", steps.stages);
+    steps.only = a.get("--only");
+    steps.threads = o.threads;
+    steps.batch = o.batch;
+    if (a.has("--runs")) steps.steps = o.runs;
+    if (a.has("--warmup")) steps.warmup = o.warmup;
+    steps.self = a.program();
+    return bench::run_steps(steps);
   }
-  if (cmd != "ops" && cmd != "steps") {
-    usage(stderr);
-    return 2;
-  }
-  if (o.threads > 0) set_num_threads(o.threads);
-  try {
-    if (cmd == "steps") {
-      steps.threads = o.threads;
-      steps.batch = o.batch;
-      if (runs_given) steps.steps = o.runs;
-      if (warmup_given) steps.warmup = o.warmup;
-      steps.self = argv[0];
-      return bench::run_steps(steps);
-    }
-    run_ops(o);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "dpt-bench: %s\n", e.what());
-    return 1;
-  }
+  a.only({"--threads", "--runs", "--warmup", "--batch", "--filter"}, "dpt-bench ops");
+  run_ops(o);
   return 0;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return cli::run("dpt-bench", kUsage, argc, argv, kOptions, 1, run); }
