@@ -6,10 +6,13 @@
 #include <atomic>
 #include <cctype>
 #include <map>
+#include <memory>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "core/error.h"
+#include "core/progress.h"
 #include "io/csv.h"
 #include "io/file_io.h"
 #include "io/image.h"
@@ -130,8 +133,16 @@ std::vector<int> DatasetIndex::multi_view_persons() const {
   return out;
 }
 
-void DatasetIndex::validate(int height, int width, bool decode_all, IUVOrder order, int threads, size_t max_report) {
+void DatasetIndex::validate(int height, int width, bool decode_all, IUVOrder order, int threads, size_t max_report,
+                            bool show_progress) {
   const size_t n = samples_.size();
+  // A line only for sets that take a while (decoding runs at a few hundred samples per second).
+  std::unique_ptr<Progress> progress;
+  if (show_progress && n >= kProgressMinSamples) {
+    progress = std::make_unique<Progress>(decode_all ? "checking the dataset (decoding every file)" : "checking the dataset",
+                                          static_cast<int64_t>(n), 1, 0, "samples");
+  }
+  std::atomic<size_t> done{0};
   // Per sample: its sizes (image and IUV) or the problem found.
   std::vector<int> ih(n, 0), iw(n, 0), uh(n, 0), uw(n, 0);
   std::vector<std::string> problem(n);
@@ -156,13 +167,20 @@ void DatasetIndex::validate(int height, int width, bool decode_all, IUVOrder ord
       } catch (const std::exception& e) {  // recorded, reported together below
         problem[i] = e.what();
       }
+      const size_t d = ++done;
+      if (progress) progress->update(static_cast<int64_t>(d), s.name);
     }
   };
   int nt = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   nt = static_cast<int>(std::min<size_t>(static_cast<size_t>(nt), std::max<size_t>(n, 1)));
   std::vector<std::thread> pool;
-  for (int t = 0; t < nt; ++t) pool.emplace_back(work);
+  try {
+    for (int t = 0; t < nt; ++t) pool.emplace_back(work);
+  } catch (const std::system_error&) {  // no more threads: the ones started (or this one) do the rest
+  }
+  if (pool.empty()) work();
   for (std::thread& t : pool) t.join();
+  if (progress) progress->finish();
 
   // One size for the whole split (batches stack samples).
   int H = height, W = width;

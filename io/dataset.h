@@ -36,12 +36,16 @@ class DatasetIndex {
   // open images: call validate() before training.
   static DatasetIndex load(const std::string& root, const std::string& split);
 
-  // Checks that every image and IUV map exists, is readable (headers; every pixel with decode_all) and
-  // that all have one size: height x width when given (> 0), else the first sample's. Reports the first
-  // max_report offenders and the total in one Error. Sets height() and width(). Uses `threads` threads
-  // (<= 0: all cores).
+  // Checks that every image and IUV map exists, is readable and that all have one size: height x width
+  // when given (> 0), else the first sample's. Headers only by default; with decode_all every file is
+  // decoded once: the image completely (a truncated or corrupt JPEG/PNG body fails here, not mid-run)
+  // and the IUV map with its part indices checked to be in 0..24 (read_iuv; the channel order resolved
+  // per file for Auto). Reports the first max_report offenders and the total in one Error. Sets height()
+  // and width(). Uses `threads` threads (<= 0: all cores). show_progress: a progress line on stderr for
+  // sets of kProgressMinSamples samples or more.
   void validate(int height = 0, int width = 0, bool decode_all = false, IUVOrder order = IUVOrder::BGR, int threads = 0,
-                size_t max_report = 10);
+                size_t max_report = 10, bool show_progress = false);
+  static constexpr size_t kProgressMinSamples = 200;
 
   const std::string& root() const { return root_; }
   const std::string& split() const { return split_; }
