@@ -1,5 +1,5 @@
-// The staged trainer: exact resume (Note [resume] in train/trainer.cpp), NaN stop, dataset validation,
-// options parsing.
+// The generic trainer with the DPT family: exact resume (Note [resume] in train/trainer.cpp) and what a
+// resume must match, NaN stop, dataset validation, stage names, options parsing and bad values.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,20 +8,26 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <map>
 
 #include "core/rng.h"
 #include "core/threading.h"
 #include "io/file_io.h"
 #include "io/image.h"
 #include "io/iuv.h"
+#include "io/json.h"
 #include "io/safetensors.h"
+#include "train/dpt_family.h"
 #include "train/folder_data.h"
+#include "train/run_folder.h"
 #include "train/trainer.h"
 #include "tests/test_util.h"
 
 using namespace dpt;
 
 namespace {
+using test::contains;
+using test::error_of;
 std::string temp_dir(const std::string& tag) {
   char buf[256];
   std::snprintf(buf, sizeof buf, "/tmp/dpt_test_%s_%d", tag.c_str(), static_cast<int>(getpid()));
@@ -87,10 +93,30 @@ std::vector<double> weights_of(const std::string& path) {
   }
   return all;
 }
+// Trains the DPT family on `data`.
+TrainResult train_dpt(const TrainOptions& o, DptDataSource& data, const std::string& resume = "",
+                      const std::atomic<bool>* stop = nullptr) {
+  DptFamily family(o, data);
+  return train(o, family, resume, stop);
+}
+
+// The newest checkpoint of a DPT run folder.
+std::string latest_checkpoint(const std::string& out) {
+  return RunFolder::open(out, DptFamily::stage_names()).latest_checkpoint();
+}
+
+// The records of losses.jsonl (one JSON object per line).
+std::vector<Json> loss_records(const std::string& out) {
+  std::vector<Json> recs;
+  std::ifstream in(out + "/losses.jsonl");
+  for (std::string line; std::getline(in, line);) recs.push_back(parse_json(line, "losses.jsonl"));
+  return recs;
+}
+
 // A data source whose batch `bad_step` has a NaN in the target image (as a corrupt decode could give).
-class PoisonedData : public DataSource {
+class PoisonedData : public DptDataSource {
  public:
-  PoisonedData(DataSource& inner, int64_t bad_step) : inner_(inner), bad_step_(bad_step) {}
+  PoisonedData(DptDataSource& inner, int64_t bad_step) : inner_(inner), bad_step_(bad_step) {}
   int64_t num_pairs() const override { return inner_.num_pairs(); }
   int64_t num_persons() const override { return inner_.num_persons(); }
   PairBatch pair_batch(uint64_t salt, int64_t step) override {
@@ -101,10 +127,23 @@ class PoisonedData : public DataSource {
   ViewBatch view_batch(uint64_t salt, int64_t step) override { return inner_.view_batch(salt, step); }
 
  private:
-  DataSource& inner_;
+  DptDataSource& inner_;
   int64_t bad_step_;
 };
 }  // namespace
+
+// The records of one stage without the wall-clock field, for exact comparison.
+std::vector<std::string> stage_records(const std::string& out, const std::string& stage) {
+  std::vector<std::string> recs;
+  for (const Json& r : loss_records(out)) {
+    if (r.at("stage").as_string() != stage) continue;
+    Json copy = Json::object();
+    for (const auto& [k, v] : r.as_object())
+      if (k != "time") copy.set(k, v);
+    recs.push_back(copy.dump());
+  }
+  return recs;
+}
 
 TEST_CASE("train/2N steps equal N steps + resume + N steps, bit for bit") {
   set_num_threads(2);
@@ -113,24 +152,112 @@ TEST_CASE("train/2N steps equal N steps + resume + N steps, bit for bit") {
   FolderDataOptions fo = folder_options(data);
   for (const char* stages : {"predictive", "blending"}) {
     CAPTURE(stages);
-    TrainOptions a = tiny_options(data, dir + "/a"), b = tiny_options(data, dir + "/b");
+    const std::string a_out = dir + "/a_" + stages, b_out = dir + "/b_" + stages;
+    TrainOptions a = tiny_options(data, a_out), b = tiny_options(data, b_out);
     a.stages = b.stages = stages;
     a.predictive_steps = a.blending_steps = 4;
     b.predictive_steps = b.blending_steps = 2;
     FolderData da(fo), db(fo);
-    train(a, da, "");
-    train(b, db, "");
+    CHECK(train_dpt(a, da).steps_run == 4);
+    CHECK(train_dpt(b, db).steps_run == 2);
+    const std::vector<double> after2 = weights_of(b.out + "/model.safetensors");
     const std::string mid = latest_checkpoint(b.out);
     REQUIRE(mid.find("-0000002") != std::string::npos);
     b.predictive_steps = b.blending_steps = 4;
     FolderData dc(fo);
-    train(b, dc, mid);
-    CHECK(weights_of(a.out + "/model.safetensors") == weights_of(b.out + "/model.safetensors"));
+    // A resume that ran nothing, or ran other steps, fails one of these.
+    const TrainResult r = train_dpt(b, dc, mid);
+    CHECK(r.steps_run == 2);
+    const std::vector<double> after4 = weights_of(b.out + "/model.safetensors");
+    CHECK(after2 != after4);
+    CHECK(weights_of(a.out + "/model.safetensors") == after4);
+    // The log holds steps 1..4 once each, with the uninterrupted run's values.
+    const std::vector<std::string> la = stage_records(a.out, stages), lb = stage_records(b.out, stages);
+    CHECK(la.size() == 4);
+    CHECK(la == lb);
     // and the run folder has what a user expects
     struct stat st;
     CHECK(stat((a.out + "/losses.jsonl").c_str(), &st) == 0);
     CHECK(stat((a.out + "/plots/" + std::string(stages) + ".svg").c_str(), &st) == 0);
   }
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("train/a resume with another seed, vgg or vgg_width_div is refused naming the field") {
+  set_num_threads(2);
+  const std::string dir = temp_dir("resume_refused");
+  const std::string data = make_dataset(dir + "/data", 32, 32);
+  FolderDataOptions fo = folder_options(data);
+  TrainOptions a = tiny_options(data, dir + "/a");
+  a.stages = "predictive";
+  a.predictive_steps = 1;
+  FolderData da(fo);
+  train_dpt(a, da);
+  const std::string ck = latest_checkpoint(a.out);
+  REQUIRE(!ck.empty());
+  const size_t records = loss_records(a.out).size();
+  auto refusal = [&](TrainOptions changed) {
+    changed.predictive_steps = 2;
+    FolderData d(fo);
+    return error_of([&] { train_dpt(changed, d, ck); });
+  };
+  TrainOptions o = a;
+  o.seed = 7;
+  CHECK(contains(refusal(o), "seed 0 -> 7"));
+  o = a;
+  o.vgg = "random";
+  CHECK(contains(refusal(o), "vgg \"\" -> \"random\""));
+  o = a;
+  o.vgg_width_div = 8;
+  CHECK(contains(refusal(o), "vgg_width_div 16 -> 8"));
+  o = a;
+  o.model.lambda_l1 = 3;
+  o.seed = 2;
+  const std::string both = refusal(o);
+  CHECK(contains(both, "lambda_l1 1.0 -> 3.0"));  // every differing field is named
+  CHECK(contains(both, "seed 0 -> 2"));
+  CHECK(loss_records(a.out).size() == records);  // a refused resume wrote nothing
+  // What does not change results may differ: logging, checkpoint cadence, threads, the run's length.
+  o = a;
+  o.log_every = 7;
+  o.keep_last = 5;
+  o.threads = 1;
+  o.predictive_steps = 2;
+  FolderData d(fo);
+  CHECK(train_dpt(o, d, ck).steps_run == 1);
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("train/unknown stage names are refused, listing the valid ones") {
+  const std::string dir = temp_dir("stages");
+  const std::string data = make_dataset(dir + "/data", 32, 32);
+  FolderDataOptions fo = folder_options(data);
+  TrainOptions o = tiny_options(data, dir + "/run");
+  o.stages = "predictive,polishing";
+  FolderData d(fo);
+  const std::string e = error_of([&] { train_dpt(o, d); });
+  CHECK(contains(e, "unknown stage 'polishing'"));
+  CHECK(contains(e, "predictive, inpainting, blending"));
+  struct stat st;
+  CHECK(stat(o.out.c_str(), &st) != 0);  // refused before the run folder was made
+  o.stages = "blending,predictive";
+  CHECK(contains(error_of([&] { train_dpt(o, d); }), "training order"));
+
+  // A checkpoint whose stage the family does not know (not silently taken for another stage).
+  o.stages = "predictive";
+  o.predictive_steps = 1;
+  train_dpt(o, d);
+  SafetensorsFile f = SafetensorsFile::read(latest_checkpoint(o.out));
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  for (const auto& n : f.names()) tensors.emplace_back(n, f.tensor(n));
+  std::map<std::string, std::string> meta = f.metadata();
+  meta["stage"] = "polishing";
+  const std::string odd = dir + "/odd.safetensors";
+  write_safetensors(odd, tensors, meta);
+  TrainOptions r = o;
+  r.out = dir + "/resumed";
+  FolderData d2(fo);
+  CHECK(contains(error_of([&] { train_dpt(r, d2, odd); }), "unknown stage 'polishing'"));
   std::system(("rm -rf " + dir).c_str());
 }
 
@@ -158,7 +285,7 @@ TEST_CASE("train/a non-finite loss stops the run and keeps the last checkpoint")
   o.checkpoint_every = 1;
   FolderData folder(fo);
   PoisonedData d(folder, 1);
-  CHECK_THROWS_WITH_AS(train(o, d, ""), doctest::Contains("non-finite loss in stage predictive at step 2"), Error);
+  CHECK_THROWS_WITH_AS(train_dpt(o, d), doctest::Contains("non-finite loss in stage predictive at step 2"), Error);
   const std::string last = latest_checkpoint(o.out);
   CHECK(last.find("predictive-0000001") != std::string::npos);
   CHECK(weights_of(last).size() > 0);  // complete and readable
@@ -174,7 +301,7 @@ TEST_CASE("train/a stop request (Ctrl-C) saves a checkpoint to resume from") {
   o.predictive_steps = 5;
   std::atomic<bool> stop{true};
   FolderData d(fo);
-  TrainResult r = train(o, d, "", &stop);
+  TrainResult r = train_dpt(o, d, "", &stop);
   CHECK(r.interrupted);
   CHECK(r.steps_run == 1);
   CHECK(latest_checkpoint(o.out).find("predictive-0000001") != std::string::npos);
@@ -189,7 +316,7 @@ TEST_CASE("train/--init takes weights with other settings; --resume names what d
   a.stages = "predictive";
   a.predictive_steps = 2;
   FolderData da(fo);
-  train(a, da, "");
+  train_dpt(a, da);
   const std::string weights = a.out + "/model.safetensors";
 
   TrainOptions b = tiny_options(data, dir + "/b");
@@ -198,16 +325,16 @@ TEST_CASE("train/--init takes weights with other settings; --resume names what d
   b.model.lambda_l1 = 2.0;
   b.model.lr = 0;  // Adam with lr 0 leaves the weights as loaded
   FolderData db(fo);
-  CHECK_THROWS_WITH_AS(train(b, db, latest_checkpoint(a.out)), doctest::Contains("lambda_l1 1.0 -> 2.0"), Error);
+  CHECK_THROWS_WITH_AS(train_dpt(b, db, latest_checkpoint(a.out)), doctest::Contains("lambda_l1 1.0 -> 2.0"), Error);
   b.init = weights;
-  train(b, db, "");
+  train_dpt(b, db);
   CHECK(weights_of(b.out + "/model.safetensors") == weights_of(weights));
 
   TrainOptions c = tiny_options(data, dir + "/c");
   c.model.ngf = 6;
   c.init = weights;
   FolderData dc(fo);
-  CHECK_THROWS_WITH_AS(train(c, dc, ""), doctest::Contains("ngf 8 -> 6"), Error);
+  CHECK_THROWS_WITH_AS(train_dpt(c, dc), doctest::Contains("ngf 8 -> 6"), Error);
   std::system(("rm -rf " + dir).c_str());
 }
 
@@ -217,10 +344,79 @@ TEST_CASE("train/options: presets, overrides and errors") {
   CHECK(o.model.S == 256);
   o.set("lambda_gan=0.25");
   CHECK(o.model.lambda_gan == 0.25);
-  o.set("stages=predictive,blending");
-  CHECK(o.stage_list() == std::vector<std::string>{"predictive", "blending"});
-  CHECK_THROWS_WITH_AS(o.set("no_such_key=1"), doctest::Contains("unknown option"), Error);
+  o.set("seed=12");
+  CHECK(o.seed == 12u);
+  CHECK_THROWS_WITH_AS(o.set("no_such_key=1"), doctest::Contains("unknown key 'no_such_key'"), Error);
+  CHECK(contains(error_of([&] { o.set("lamda_l1=1"); }), "did you mean 'lambda_l1'"));
   CHECK_THROWS_WITH_AS(preset_path("nope"), doctest::Contains("unknown preset"), Error);
-  o.stages = "predictve";
-  CHECK_THROWS_AS(o.stage_list(), Error);
+  // The JSON stays one flat object, and reads back to the same options.
+  TrainOptions back;
+  back.update_from_json(o.to_json(), "round trip");
+  CHECK(back.to_json().dump() == o.to_json().dump());
+  CHECK(o.to_json().contains("lambda_gan"));
+  CHECK(o.to_json().contains("keep_last"));
+}
+
+TEST_CASE("train/options: every field is type- and range-checked, naming the key") {
+  TrainOptions o = load_train_options(preset_path("tiny"));
+  for (const char* bad : {"lr=-1", "epochs=-1", "predictive_steps=-1", "inpainting_steps=-5", "blending_steps=-1",
+                          "keep_last=0", "checkpoint_every=0", "sample_every=-1", "log_every=0", "threads=-1",
+                          "threads=2147483648", "seed=-1", "batch=0", "K=0", "H=-8", "S=1073741824", "ngf=0",
+                          "lambda_s=-1", "beta1=1", "adam_eps=0", "vgg_width_div=0", "conv_backend=fast",
+                          "pose_encoding=rgb", "H=\"32\"", "lr=\"big\""}) {
+    CAPTURE(bad);
+    const std::string key = std::string(bad).substr(0, std::string(bad).find('='));
+    TrainOptions copy = o;
+    CHECK(contains(error_of([&] { copy.set(bad); }), "'" + key + "'"));
+  }
+  // Values set in code are checked by validate().
+  o.data = "somewhere";
+  o.validate();
+  TrainOptions neg = o;
+  neg.model.lr = -1;
+  CHECK(contains(error_of([&] { neg.validate(); }), "'lr'"));
+  neg = o;
+  neg.epochs = -1;
+  CHECK(contains(error_of([&] { neg.validate(); }), "'epochs'"));
+  neg = o;
+  neg.vgg_width_div = 3;
+  CHECK(contains(error_of([&] { neg.validate(); }), "vgg_width_div"));
+}
+
+TEST_CASE("train/options: unknown keys in a preset file are refused, naming the file and the key") {
+  const std::string dir = temp_dir("preset_keys");
+  const std::string path = dir + "/mine.json";
+  std::ofstream(path) << R"({"H": 32, "W": 32, "lamda_l1": 2})";
+  const std::string e = error_of([&] { load_train_options(path); });
+  CHECK(contains(e, path));
+  CHECK(contains(e, "unknown key 'lamda_l1'"));
+  CHECK(contains(e, "did you mean 'lambda_l1'"));
+  std::ofstream(path) << R"({"H": 32, "W": 32, "lr": -0.5})";
+  CHECK(contains(error_of([&] { load_train_options(path); }), "'lr'"));
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("train/resume compares exactly the fields that change results (derived from their part)") {
+  TrainOptions a, b;
+  for (const ConfigField& f : a.fields()) {
+    const bool must_match = changes_results(f.part);
+    // Every model, loss, optimiser and data field, and seed / vgg / vgg_width_div; not where or how long.
+    if (f.key == "seed" || f.key == "vgg" || f.key == "vgg_width_div" || f.key == "lr" || f.key == "H" ||
+        f.key == "batch" || f.key == "lambda_gan" || f.key == "ngf") {
+      CAPTURE(f.key);
+      CHECK(must_match);
+    }
+    if (f.key == "out" || f.key == "threads" || f.key == "log_every" || f.key == "device" || f.key == "keep_last" ||
+        f.key == "sample_every" || f.key == "checkpoint_every" || f.key == "predictive_steps" || f.key == "epochs") {
+      CAPTURE(f.key);
+      CHECK(!must_match);
+    }
+  }
+  CHECK(resume_differences(a, b).empty());
+  b.out = "elsewhere";
+  b.threads = 3;
+  CHECK(resume_differences(a, b).empty());
+  b.seed = 4;
+  b.model.ndf = 16;
+  CHECK(resume_differences(a, b) == "ndf 64 -> 16, seed 0 -> 4");
 }

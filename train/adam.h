@@ -17,6 +17,9 @@ class Adam {
   void step();
   void zero_grad();
   int64_t steps() const { return steps_; }
+  // The learning rate of the next steps (a schedule sets it before each step).
+  void set_lr(double lr) { hyper_.lr = lr; }
+  double lr() const { return hyper_.lr; }
   // adam.m.<name> / adam.v.<name> for every parameter (moments start at zero).
   std::vector<std::pair<std::string, Tensor>> state() const;
   // Restores moments from checkpoint tensors (every parameter's adam.m/.v must be present) and the step.

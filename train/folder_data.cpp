@@ -1,6 +1,8 @@
 // FolderData (see folder_data.h).
 #include "train/folder_data.h"
 
+#include <cstdio>
+
 namespace dpt {
 
 FolderData::FolderData(const FolderDataOptions& o) : o_(o), index_(DatasetIndex::load(o.root, o.split)) {
@@ -34,6 +36,20 @@ PairBatch FolderData::pair_batch(uint64_t salt, int64_t step) {
 ViewBatch FolderData::view_batch(uint64_t salt, int64_t step) {
   Batch b = next(BatchKind::Views, salt, step);
   return {b.x_views, b.iuv_views};
+}
+
+std::string FolderData::fingerprint() const {
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](const std::string& s) {
+    for (char c : s) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ULL;
+    h = (h ^ 0xffu) * 1099511628211ULL;  // separator
+  };
+  for (const DatasetSample& s : index_.samples()) mix(s.name + "/" + std::to_string(s.person));
+  for (const auto& p : index_.pairs()) mix(std::to_string(p.first) + ">" + std::to_string(p.second));
+  mix(iuv_order_name(o_.order));
+  char b[32];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
+  return b;
 }
 
 }  // namespace dpt

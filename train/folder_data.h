@@ -6,7 +6,7 @@
 
 #include "io/dataset.h"
 #include "io/dataset_loader.h"
-#include "train/data_source.h"
+#include "train/dpt_data_source.h"
 
 namespace dpt {
 
@@ -18,7 +18,7 @@ struct FolderDataOptions {
   int workers = 2;           // decoding threads of the loader
 };
 
-class FolderData : public DataSource {
+class FolderData : public DptDataSource {
  public:
   // Loads and validates the index: an Error lists the first missing or mismatched files.
   explicit FolderData(const FolderDataOptions& o);
@@ -26,6 +26,8 @@ class FolderData : public DataSource {
   int64_t num_persons() const override { return static_cast<int64_t>(index_.multi_view_persons().size()); }
   PairBatch pair_batch(uint64_t stage_salt, int64_t step) override;
   ViewBatch view_batch(uint64_t stage_salt, int64_t step) override;
+  // FNV-1a over the sample names, their persons, the pairs and the IUV channel order.
+  std::string fingerprint() const override;
   const DatasetIndex& index() const { return index_; }
 
  private:

@@ -1,13 +1,11 @@
-// One optimisation step of a training stage (ARCHITECTURE.md section 6), shared by the trainer and the
-// benchmark so that both time and run the same work.
+// What every family's training step shares: the non-finite loss check that runs before any weight changes.
 #pragma once
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/error.h"
-#include "models/dpt/losses.h"
-#include "train/adam.h"
+#include "core/tensor.h"
 
 namespace dpt {
 
@@ -16,15 +14,8 @@ struct NonFiniteLoss : Error {
   using Error::Error;
 };
 
-using LossValues = std::vector<std::pair<std::string, double>>;
-
-// Runs the stage's forward, backward and Adam update(s) on one batch and returns the loss values:
-//   predictive  G_p on `pairs` (Lp too when cfg.pred_lambda_p > 0 and vgg is given)      -> loss, L1
-//   inpainting  the inpainter on `views`                                                   -> loss
-//   blending    generator (opt_g) and discriminator (opt_d) from one forward; Lp/Ls when vgg is given
-//                                                                     -> loss_G, loss_D, L1, L_G[, Lp, Ls]
-// Batches must be on the model's device.
-LossValues train_step(const std::string& stage, const DensePoseTransfer& model, const VGG19Features* vgg, Adam& opt_g,
-                      Adam* opt_d, const PairBatch& pairs, const ViewBatch& views);
+// Throws NonFiniteLoss when any of the named scalar losses (undefined ones are skipped) is NaN/Inf,
+// listing them all.
+void require_finite(const std::vector<std::pair<std::string, Tensor>>& named);
 
 }  // namespace dpt

@@ -51,6 +51,20 @@ GeneratorOutputs DensePoseTransfer::generator_forward(const Tensor& x_s, const T
   return o;
 }
 
+AblationOutputs DensePoseTransfer::ablation_forward(const Tensor& x_s, const Tensor& iuv_s,
+                                                   const Tensor& iuv_t) const {
+  GeneratorOutputs g = generator_forward(x_s, iuv_s, iuv_t);
+  // No inpainting: only the observed texels reach the target pose, and blending sees that warp.
+  Warped w = warp(mul(g.tex_s, g.M_s), iuv_t);
+  Tensor r = blend->forward(cat({g.y_p, w.y_w, w.m_w, g.enc_t}, 1));
+  return {g.y_hat, add(g.y_p, r), g.y_p, w.y_w, x_s};
+}
+
+std::vector<std::pair<std::string, Tensor>> AblationOutputs::named() const {
+  return {{"full", full}, {"no_inpaint", no_inpaint}, {"predictive", predictive}, {"warp_only", warp_only},
+          {"source", source}};
+}
+
 Tensor DensePoseTransfer::disc_forward(const Tensor& x_s, const Tensor& enc_t, const Tensor& y,
                                        bool fixed_weights) const {
   DPT_CHECK(disc, "disc_forward: this model was built without the discriminator");

@@ -2,6 +2,8 @@
 // (pred.*, inpaint.*, blend.*, disc.*) and the generator forward pass with every intermediate.
 #pragma once
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "models/dpt/config.h"
@@ -21,6 +23,17 @@ struct GeneratorOutputs {
   Tensor y_hat;         // [N, 3, H, W] = y_p + r
 };
 
+// The inference-time variants of the paper's Table 3 ablation (tools/dpt-ablate), each [N, 3, H, W].
+struct AblationOutputs {
+  Tensor full;        // y_hat: predictive + warping (with inpainting) + blending
+  Tensor no_inpaint;  // y_hat with the inpainter bypassed (tex_full = the observed texels only)
+  Tensor predictive;  // y_p: the predictive module alone
+  Tensor warp_only;   // y_w without inpainting: the observed texels warped to the target (background 0)
+  Tensor source;      // x_s itself (baseline)
+  // (variant name, output) in the order above; the names are dpt-ablate's folder names.
+  std::vector<std::pair<std::string, Tensor>> named() const;
+};
+
 class DensePoseTransfer : public Module {
  public:
   // Random PyTorch-default weights drawn from `gen` in the order pred, inpaint, blend, disc.
@@ -29,6 +42,9 @@ class DensePoseTransfer : public Module {
 
   // x_s [N, 3, H, W] in [-1, 1], iuv_s / iuv_t [N, 3, H, W] holding (I, U, V); H, W divisible by 4.
   GeneratorOutputs generator_forward(const Tensor& x_s, const Tensor& iuv_s, const Tensor& iuv_t) const;
+  // Every AblationOutputs variant from one generator forward plus one blending pass on the observed
+  // texels (same inputs as generator_forward). The variants share these weights (the paper retrains each).
+  AblationOutputs ablation_forward(const Tensor& x_s, const Tensor& iuv_s, const Tensor& iuv_t) const;
   // D(cat(x_s, enc_t, y)) [N, 1, H/8-2, W/8-2]; fixed_weights: D's weights as constants.
   Tensor disc_forward(const Tensor& x_s, const Tensor& enc_t, const Tensor& y, bool fixed_weights = false) const;
 

@@ -12,11 +12,7 @@
 #include "io/iuv.h"
 #include "models/dpt/checkpoint.h"
 #include "models/dpt/inference.h"
-#include "models/dpt/warping.h"
-#include "ops/atlas.h"
 #include "ops/device.h"
-#include "ops/elementwise.h"
-#include "ops/reduce.h"
 
 using namespace dpt;
 
@@ -80,16 +76,8 @@ int main(int argc, char** argv) {
       Tensor x_s = image_to_tensor(read_image(s.image)).unsqueeze(0).to(device);
       Tensor iuv_s = read_iuv(s.iuv, order).unsqueeze(0).to(device);
       Tensor iuv_t = read_iuv(t.iuv, order).unsqueeze(0).to(device);
-      GeneratorOutputs g = model->generator_forward(x_s, iuv_s, iuv_t);
-      // No inpainting: only the observed texels reach the target pose.
-      Warped w = warp(mul(g.tex_s, g.M_s), iuv_t);
-      Tensor r = model->blend->forward(cat({g.y_p, w.y_w, w.m_w, g.enc_t}, 1));
       const std::string name = s.name + "___" + t.name;
-      save(out + "/full", name, g.y_hat);
-      save(out + "/no_inpaint", name, add(g.y_p, r));
-      save(out + "/predictive", name, g.y_p);
-      save(out + "/warp_only", name, w.y_w);
-      save(out + "/source", name, x_s);
+      for (const auto& [variant, y] : model->ablation_forward(x_s, iuv_s, iuv_t).named()) save(out + "/" + variant, name, y);
       std::fprintf(stderr, "\rdpt-ablate: %lld/%lld pairs", static_cast<long long>(k + 1), static_cast<long long>(n));
     }
     std::fprintf(stderr, "\n");

@@ -15,13 +15,12 @@
 #include "core/autograd.h"
 #include "core/rng.h"
 #include "core/threading.h"
-#include "models/dpt/losses.h"
-#include "models/vgg.h"
-#include "train/adam.h"
-#include "train/step.h"
+#include "train/dpt_family.h"
 
 namespace dpt::bench {
 namespace {
+
+const char* const kInference = "inference";  // not a training stage: the generator forward without grad
 
 Config config_named(const std::string& name, int64_t batch) {
   Config c;  // inpainter widths, lambdas and Adam settings: the defaults, as the peer's R.Config
@@ -40,6 +39,20 @@ Config config_named(const std::string& name, int64_t batch) {
   c.validate();
   return c;
 }
+
+// The same random pairs and views at every step.
+class RandomBatches : public DptDataSource {
+ public:
+  RandomBatches(PairBatch pairs, ViewBatch views) : pairs_(std::move(pairs)), views_(std::move(views)) {}
+  int64_t num_pairs() const override { return pairs_.x_s.size(0); }
+  int64_t num_persons() const override { return views_.x_views.size(0); }
+  PairBatch pair_batch(uint64_t, int64_t) override { return pairs_; }
+  ViewBatch view_batch(uint64_t, int64_t) override { return views_; }
+
+ private:
+  PairBatch pairs_;
+  ViewBatch views_;
+};
 
 Tensor random_images(const Shape& s, Generator& g) {
   Tensor t = Tensor::empty(s, DType::F32);
@@ -76,29 +89,30 @@ int run_one(const std::string& cfg_name, const std::string& stage, const StepsOp
   const Config cfg = config_named(cfg_name, o.batch);
   const int steps = o.steps >= 0 ? o.steps : (cfg_name == "small" ? 5 : 2);
   const int warmup = o.warmup >= 0 ? o.warmup : (cfg_name == "small" ? 2 : 1);
-  Generator gen(0);
-  DensePoseTransfer model(cfg, gen);
-  std::unique_ptr<VGG19Features> vgg;
-  if (stage == "blending") vgg = VGG19Features::random(1, gen);  // full width, as the peer
+  // Inputs from their own generator; the family draws the weights (and, for blending, full-width random
+  // VGG19 features as the peer) from seed 0.
+  Generator gen(1);
   const int64_t N = cfg.batch, H = cfg.H, W = cfg.W;
-  PairBatch pairs{random_images({N, 3, H, W}, gen), random_iuv({N, 3, H, W}, gen), random_iuv({N, 3, H, W}, gen),
-                  random_images({N, 3, H, W}, gen)};
-  ViewBatch views{random_images({N, cfg.K, 3, H, W}, gen), random_iuv({N, cfg.K, 3, H, W}, gen)};
-
-  const AdamHyper hyper{cfg.lr, cfg.beta1, cfg.beta2, cfg.adam_eps};
-  std::vector<std::pair<std::string, Tensor>> gparams;
-  if (stage == "predictive") gparams = model.pred->named_parameters("pred.");
-  else if (stage == "inpainting") gparams = model.inpaint->named_parameters("inpaint.");
-  else gparams = model.named_generator_parameters();
-  Adam opt_g(gparams, hyper), opt_d(model.disc->named_parameters("disc."), hyper);
+  RandomBatches data({random_images({N, 3, H, W}, gen), random_iuv({N, 3, H, W}, gen), random_iuv({N, 3, H, W}, gen),
+                      random_images({N, 3, H, W}, gen)},
+                     {random_images({N, cfg.K, 3, H, W}, gen), random_iuv({N, cfg.K, 3, H, W}, gen)});
+  const bool inference = stage == kInference;
+  TrainOptions opts;
+  opts.model = cfg;
+  opts.data = "(random)";
+  opts.vgg = "random";
+  opts.vgg_width_div = 1;
+  // inference: the generator on the first stage's (pair) batches; that stage builds no VGG19, which the
+  // generator does not need.
+  opts.stages = inference ? DptFamily::stage_names().front() : stage;
+  DptFamily family(opts, data);
+  std::unique_ptr<StageBatch> batch = family.batch(opts.stages, 0);
+  StageOptimisers opt;
+  for (const auto& g : family.optimiser_groups(opts.stages)) opt.add(g.name, std::make_unique<Adam>(g.params, g.hyper));
 
   auto one_step = [&] {
-    if (stage == "inference") {
-      NoGradGuard no_grad;
-      model.generator_forward(pairs.x_s, pairs.iuv_s, pairs.iuv_t);
-    } else {
-      train_step(stage, model, vgg.get(), opt_g, &opt_d, pairs, views);
-    }
+    if (inference) family.inference_forward(*batch);
+    else family.step(stage, *batch, opt);
   };
   for (int i = 0; i < warmup; ++i) one_step();
   std::vector<double> times;
@@ -141,11 +155,14 @@ int run_steps(const StepsOptions& o) {
   }
   const std::vector<std::string> configs =
       o.config == "all" ? std::vector<std::string>{"small", "paper"} : std::vector<std::string>{o.config};
-  const std::vector<std::string> known = {"predictive", "inpainting", "blending", "inference"};
+  std::vector<std::string> known = DptFamily::stage_names();
+  known.push_back(kInference);
+  std::string known_list;
+  for (const auto& k : known) known_list += (known_list.empty() ? "" : ", ") + k;
   const std::vector<std::string> stages = split_list(o.stages);
   for (const std::string& st : stages)
     DPT_CHECK(std::find(known.begin(), known.end(), st) != known.end(),
-              "unknown stage '" << st << "' in --stages (predictive, inpainting, blending, inference)");
+              "unknown stage '" << st << "' in --stages (" << known_list << ")");
   for (const std::string& c : configs) config_named(c, o.batch);  // reject a bad name before running anything
   int status = 0;
   for (const std::string& c : configs)

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/threading.h"
+#include "train/dpt_family.h"
 #include "train/folder_data.h"
 #include "train/trainer.h"
 
@@ -92,10 +93,6 @@ int main(int argc, char** argv) {
     }
     opts.validate();
     set_num_threads(static_cast<int>(opts.threads));
-    if (resume == "auto") {
-      resume = latest_checkpoint(opts.out);
-      if (resume.empty()) std::fprintf(stderr, "--resume auto: no checkpoint in %s/checkpoints, starting fresh\n", opts.out.c_str());
-    }
     FolderDataOptions fo;
     fo.root = opts.data;
     fo.split = split;
@@ -105,12 +102,17 @@ int main(int argc, char** argv) {
     fo.K = opts.model.K;
     fo.order = parse_iuv_order(order);
     FolderData data(fo);
+    DptFamily family(opts, data);
+    if (resume == "auto") {
+      resume = latest_checkpoint(opts.out, family);
+      if (resume.empty()) std::fprintf(stderr, "--resume auto: no checkpoint in %s/checkpoints, starting fresh\n", opts.out.c_str());
+    }
     std::fprintf(stderr, "dpt-train: %lld pairs, %lld persons from %s; %d threads; run folder %s\n",
                  static_cast<long long>(data.num_pairs()), static_cast<long long>(data.num_persons()),
                  opts.data.c_str(), num_threads(), opts.out.c_str());
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    TrainResult r = train(opts, data, resume, &g_stop);
+    TrainResult r = train(opts, family, resume, &g_stop);
     if (r.interrupted) return 130;
     std::fprintf(stderr, "done: %lld steps in %.1f s; weights in %s\n", static_cast<long long>(r.steps_run), r.seconds,
                  r.final_checkpoint.c_str());

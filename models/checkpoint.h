@@ -1,0 +1,32 @@
+// Checkpoint I/O shared by the model families: plain safetensors, one tensor per parameter under its
+// dotted module name, F32, and string metadata. "family" names the model family that wrote the file
+// (absent: "dpt", the only family of older files and of the PyTorch reference's checkpoints).
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "io/safetensors.h"
+#include "layers/module.h"
+
+namespace dpt {
+
+// The "family" metadata of a checkpoint ("dpt" when absent).
+std::string checkpoint_family(const SafetensorsFile& file);
+// Throws naming the file and both families unless the checkpoint belongs to `family`.
+void require_family(const SafetensorsFile& file, const std::string& path, const std::string& family);
+
+// Copies the file's tensors into `module`'s parameters: strict (missing parameters, unknown tensors and
+// wrong shapes are reported by name, with `what`), except for the tensors `skip` returns true for.
+void load_module_weights(Module& module, const SafetensorsFile& file, const std::string& what,
+                         const std::function<bool(const std::string&)>& skip);
+
+// Writes every parameter of `module` as F32 (registration order) plus `extra` tensors (e.g. optimiser
+// moments), with `metadata` and "family". Atomic (temporary file + rename).
+void save_module_checkpoint(const std::string& path, const Module& module, const std::string& family,
+                            const std::vector<std::pair<std::string, Tensor>>& extra,
+                            std::map<std::string, std::string> metadata);
+
+}  // namespace dpt
