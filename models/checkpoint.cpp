@@ -30,7 +30,7 @@ void save_module_checkpoint(const std::string& path, const Module& module, const
                             std::map<std::string, std::string> metadata) {
   NoGradGuard ng;
   std::vector<std::pair<std::string, Tensor>> tensors;
-  for (auto& p : module.named_parameters())
+  for (auto& p : module.named_state())  // parameters and buffers (BatchNorm running statistics)
     tensors.emplace_back(p.first, p.second.detach().to(Device::cpu()).to(DType::F32));
   for (auto& e : extra) tensors.emplace_back(e.first, e.second.detach().to(Device::cpu()).to(DType::F32));
   metadata["family"] = family;

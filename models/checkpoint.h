@@ -18,13 +18,13 @@ std::string checkpoint_family(const SafetensorsFile& file);
 // Throws naming the file and both families unless the checkpoint belongs to `family`.
 void require_family(const SafetensorsFile& file, const std::string& path, const std::string& family);
 
-// Copies the file's tensors into `module`'s parameters: strict (missing parameters, unknown tensors and
-// wrong shapes are reported by name, with `what`), except for the tensors `skip` returns true for.
+// Copies the file's tensors into `module`'s parameters and buffers: strict (missing ones, unknown tensors
+// and wrong shapes are reported by name, with `what`), except for the tensors `skip` returns true for.
 void load_module_weights(Module& module, const SafetensorsFile& file, const std::string& what,
                          const std::function<bool(const std::string&)>& skip);
 
-// Writes every parameter of `module` as F32 (registration order) plus `extra` tensors (e.g. optimiser
-// moments), with `metadata` and "family". Atomic (temporary file + rename).
+// Writes every parameter and buffer of `module` as F32 (state_dict order) plus `extra` tensors (e.g.
+// optimiser moments), with `metadata` and "family". Atomic (temporary file + rename).
 void save_module_checkpoint(const std::string& path, const Module& module, const std::string& family,
                             const std::vector<std::pair<std::string, Tensor>>& extra,
                             std::map<std::string, std::string> metadata);

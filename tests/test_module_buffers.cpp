@@ -8,6 +8,7 @@
 #include "core/autograd.h"
 #include "layers/batch_norm.h"
 #include "layers/layers.h"
+#include "models/checkpoint.h"
 #include "tests/test_sca_util.h"
 #include "tests/test_util.h"
 
@@ -134,6 +135,19 @@ TEST_CASE("layers/module/train_eval_reaches_every_descendant") {
   CHECK_FALSE(m.is_training());
   m.train(true);
   CHECK(m.bn.is_training());
+}
+
+TEST_CASE("layers/module/checkpoint_round_trip_keeps_buffers") {
+  Generator g1(8), g2(9);
+  Outer a(g1), b(g2);
+  a.bn.running_var.copy_(Tensor::from_vector(std::vector<float>{0.25f, 4.0f}, {2}));
+  a.inner.bn.running_mean.fill_(-1.5);
+  const std::string path = temp_dir("module_buffers") + "/ckpt.safetensors";
+  save_module_checkpoint(path, a, "test", {}, {});
+  SafetensorsFile f = SafetensorsFile::read(path);
+  CHECK(f.names().size() == 12);  // 7 parameters + 5 buffers
+  load_module_weights(b, f, path, [](const std::string&) { return false; });
+  for (auto& kv : a.state_dict()) expect_golden(b.state_dict().at(kv.first), kv.second, 0, kv.first + " round trip");
 }
 
 TEST_CASE("layers/module/names_must_be_unique_across_kinds") {

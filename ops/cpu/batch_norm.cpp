@@ -12,7 +12,7 @@ struct Dims {
 };
 Dims dims(const Tensor& x) {
   const int64_t N = x.size(0), C = x.size(1);
-  return {N, C, N * C ? x.numel() / (N * C) : 0};
+  return {N, C, N * C != 0 ? x.numel() / (N * C) : 0};
 }
 }  // namespace
 

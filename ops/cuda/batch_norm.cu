@@ -127,7 +127,7 @@ Dims dims(const Tensor& x) {
   Dims d;
   d.N = x.size(0);
   d.C = x.size(1);
-  d.L = d.N * d.C ? x.numel() / (d.N * d.C) : 0;
+  d.L = d.N * d.C != 0 ? x.numel() / (d.N * d.C) : 0;
   d.n = d.N * d.L;
   d.chunks = (d.n + kChunk - 1) / kChunk;
   return d;
