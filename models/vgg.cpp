@@ -5,7 +5,7 @@
 #include "io/safetensors.h"
 #include "ops/elementwise.h"
 #include "ops/loss.h"
-#include "ops/max_pool.h"
+#include "ops/pool2d.h"
 
 namespace dpt {
 
