@@ -17,6 +17,9 @@ function(dpt_cli_test name tool rc)
   endif()
 endfunction()
 
+# tests/test_cli.cpp: the layer's pieces from inside (numbers, options, progress, image names, mkdir -p).
+target_link_libraries(dpt_tests PRIVATE dpt_cli)
+
 set(DPT_CLI_DATA ${PROJECT_SOURCE_DIR}/tests/data/eval)
 set(range "0[.][.]256")
 
