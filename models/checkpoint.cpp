@@ -22,7 +22,8 @@ void load_module_weights(Module& module, const SafetensorsFile& file, const std:
   for (const std::string& n : file.names())
     if (!skip(n)) available.emplace(n, file.entry(n).shape);
   // One tensor converted at a time (the file's bytes are already in memory).
-  module.load_parameters(available, [&file](const std::string& n) { return file.tensor(n); }, what);
+  // finite_tensor: a NaN/Inf weight is refused naming the tensor (issue 15), not run into NaN images.
+  module.load_parameters(available, [&file](const std::string& n) { return file.finite_tensor(n); }, what);
 }
 
 void save_module_checkpoint(const std::string& path, const Module& module, const std::string& family,
@@ -34,7 +35,7 @@ void save_module_checkpoint(const std::string& path, const Module& module, const
     tensors.emplace_back(p.first, p.second.detach().to(Device::cpu()).to(DType::F32));
   for (auto& e : extra) tensors.emplace_back(e.first, e.second.detach().to(Device::cpu()).to(DType::F32));
   metadata["family"] = family;
-  write_safetensors(path, tensors, metadata);
+  write_safetensors(path, tensors, metadata, /*with_checksum=*/true);  // Note [checkpoint checksum]
 }
 
 }  // namespace dpt

@@ -20,11 +20,13 @@ void require_family(const SafetensorsFile& file, const std::string& path, const 
 
 // Copies the file's tensors into `module`'s parameters and buffers: strict (missing ones, unknown tensors
 // and wrong shapes are reported by name, with `what`), except for the tensors `skip` returns true for.
+// A NaN or Inf value is refused naming the file and tensor (SafetensorsFile::finite_tensor).
 void load_module_weights(Module& module, const SafetensorsFile& file, const std::string& what,
                          const std::function<bool(const std::string&)>& skip);
 
 // Writes every parameter and buffer of `module` as F32 (state_dict order) plus `extra` tensors (e.g.
-// optimiser moments), with `metadata` and "family". Atomic (temporary file + rename).
+// optimiser moments), with `metadata` and "family". Atomic (temporary file + rename), with the CRC32C
+// of the tensor data ("dpt_crc32c", Note [checkpoint checksum] in io/safetensors.h) verified on read.
 void save_module_checkpoint(const std::string& path, const Module& module, const std::string& family,
                             const std::vector<std::pair<std::string, Tensor>>& extra,
                             std::map<std::string, std::string> metadata);
