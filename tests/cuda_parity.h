@@ -1,6 +1,6 @@
 // Helpers of the CUDA parity tests (tests/test_cuda_*.cpp, test cases emu/*): run an op on the CPU and
 // on the CUDA device (the emulator in DPT_CUDA=EMU builds, a GPU in DPT_CUDA=ON builds), forward and
-// backward, and compare with expect_close. Without a GPU the cases print "SKIPPED (no CUDA device)".
+// backward, and compare with expect_close. Without a GPU the cases skip.
 #pragma once
 #ifdef DPT_WITH_CUDA
 #include <doctest/doctest.h>
@@ -18,15 +18,13 @@
 
 namespace dpt::test {
 
-// True when CUDA tensors can be used; otherwise prints the skip line (once) and the case returns.
+// True when CUDA tensors can be used; otherwise the calling case skips (Note [skipped tests]) and returns.
 inline bool cuda_ready() {
-  static const bool ok = [] {
-    if (cuda::device_count() > 0) return true;
-    std::printf("SKIPPED (no CUDA device): %s. The emu/* parity cases need a GPU in this build; "
-                "configure with -DDPT_CUDA=EMU to run them on the CUDA emulator.\n",
-                cuda::no_device_reason());
-    return false;
-  }();
+  static const bool ok = cuda::device_count() > 0;
+  if (!ok)
+    skip(std::string("no CUDA device (") + cuda::no_device_reason() +
+         "): the emu/* parity cases need a GPU in this build; configure with -DDPT_CUDA=EMU to run them on "
+         "the CUDA emulator");
   return ok;
 }
 #define DPT_REQUIRE_CUDA() \

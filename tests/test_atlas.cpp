@@ -103,13 +103,14 @@ TEST_CASE("ops/atlas/grid round trip through grid_sample coordinates") {
 }
 
 TEST_CASE("ops/atlas/errors") {
-  CHECK_THROWS_AS(untile(Tensor::zeros({1, 3, 12, 12})), Error);  // 6S x 4S with S = 2 would be 12 x 8
-  CHECK_THROWS_AS(untile(Tensor::zeros({3, 12, 8})), Error);
-  CHECK_THROWS_AS(tile(Tensor::zeros({1, 25, 2, 2})), Error);
-  CHECK_THROWS_AS(tile(Tensor::zeros({1, 24, 2, 3})), Error);
-  CHECK_THROWS_AS(iuv_to_grid(Tensor::zeros({1, 2, 4, 4}), 4), Error);
-  CHECK_THROWS_AS(iuv_to_grid(Tensor::zeros({1, 3, 4, 4}), 0), Error);
-  CHECK_THROWS_AS(encode_iuv(Tensor::zeros({1, 4, 4, 4})), Error);
+  // 6S x 4S with S = 2 would be 12 x 8
+  CHECK_ERROR(untile(Tensor::zeros({1, 3, 12, 12})), "untile", "[N, C, 6S, 4S]", "[1, 3, 12, 12]");
+  CHECK_ERROR(untile(Tensor::zeros({3, 12, 8})), "untile", "got [3, 12, 8]");
+  CHECK_ERROR(tile(Tensor::zeros({1, 25, 2, 2})), "tile", "[N, 24C, S, S]", "[1, 25, 2, 2]");
+  CHECK_ERROR(tile(Tensor::zeros({1, 24, 2, 3})), "tile", "got [1, 24, 2, 3]");
+  CHECK_ERROR(iuv_to_grid(Tensor::zeros({1, 2, 4, 4}), 4), "iuv_to_grid", "got [1, 2, 4, 4]");
+  CHECK_ERROR(iuv_to_grid(Tensor::zeros({1, 3, 4, 4}), 0), "iuv_to_grid", "tile size S must be >= 1, got 0");
+  CHECK_ERROR(encode_iuv(Tensor::zeros({1, 4, 4, 4})), "encode_iuv", "[N, 3, H, W]", "[1, 4, 4, 4]");
 }
 
 TEST_CASE("golden/iuv") {

@@ -1,4 +1,5 @@
-// Autograd behaviour (Note [autograd]): accumulation, no-grad, detach, graph freeing, views, RNG.
+// Autograd behaviour (Note [autograd]): accumulation, no-grad, detach, graph freeing, views, RNG, the
+// caching allocator, and a small conv net trained with Adam.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -7,9 +8,12 @@
 #include "core/allocator.h"
 #include "core/autograd.h"
 #include "core/rng.h"
+#include "ops/conv2d.h"
 #include "ops/elementwise.h"
+#include "ops/loss.h"
 #include "ops/reduce.h"
 #include "tests/test_util.h"
+#include "train/adam.h"
 
 using namespace dpt;
 using namespace dpt::test;
@@ -86,7 +90,7 @@ TEST_CASE("core/views share storage and copy_ respects strides") {
   s.detach().fill_(9);
   CHECK(x.to_vector() == std::vector<double>{0, 9, 9, 3, 9, 9});
   CHECK(x.to(DType::F64).dtype() == DType::F64);
-  CHECK_THROWS_AS(x.reshape({4, 2}), Error);
+  CHECK_ERROR(x.reshape({4, 2}), "reshape", "[2, 3] to [4, 2]");
 }
 
 TEST_CASE("core/rng is deterministic and independent of the thread count") {
@@ -150,4 +154,64 @@ TEST_CASE("core/allocator reuses freed blocks and tracks peak") {
   CHECK(s1.cached_bytes >= (4u << 20));
   { Tensor t = Tensor::empty({1 << 20}); }
   CHECK(alloc.stats().cached_bytes == s1.cached_bytes);  // same block came back from the cache
+}
+
+namespace {
+// A two-layer conv net [N, 1, 8, 8] -> conv3x3 (4 channels) -> ReLU -> conv3x3 -> [N, 1, 8, 8].
+struct TinyConvNet {
+  Tensor w1, b1, w2, b2;
+  TinyConvNet(uint64_t seed, double scale) {
+    Generator gen(seed);
+    w1 = Tensor::empty({4, 1, 3, 3});
+    b1 = Tensor::empty({4});
+    w2 = Tensor::empty({1, 4, 3, 3});
+    b2 = Tensor::empty({1});
+    for (Tensor* t : {&w1, &b1, &w2, &b2}) {
+      uniform_(*t, -scale, scale, gen);
+      t->set_requires_grad(true);
+    }
+  }
+  Tensor forward(const Tensor& x) const {
+    ConvParams p;
+    p.padding = 1;
+    return conv2d(relu(conv2d(x, w1, b1, p)), w2, b2, p);
+  }
+  std::vector<std::pair<std::string, Tensor>> params() const {
+    return {{"w1", w1}, {"b1", b1}, {"w2", w2}, {"b2", b2}};
+  }
+};
+}  // namespace
+
+// The README's promise for the unit label: autograd through convolutions, ReLU and a loss drives Adam
+// (train/adam.h) to fit a fixed synthetic task -- 16 noise images mapped by a teacher net of the same shape.
+// Measured: the MSE falls from 0.199 to 8e-12 in 600 steps (0.0047 after 300); required: a factor of 1e4,
+// and lower after every 100 steps than 100 steps before.
+TEST_CASE("autograd/a small conv net trained with Adam fits a teacher net") {
+  Generator gen(11);
+  Tensor x = Tensor::empty({16, 1, 8, 8});
+  uniform_(x, -1, 1, gen);
+  const TinyConvNet teacher(1, 0.5), student(2, 0.3);
+  Tensor y;
+  {
+    NoGradGuard ng;
+    y = teacher.forward(x).detach();
+  }
+  AdamHyper hyper;
+  hyper.lr = 1e-2;
+  hyper.beta1 = 0.9;
+  Adam adam(student.params(), hyper);
+  std::vector<double> losses;
+  for (int step = 0; step <= 600; ++step) {
+    adam.zero_grad();
+    Tensor loss = mse_loss(student.forward(x), y);
+    if (step % 100 == 0) losses.push_back(loss.item());
+    if (step == 600) break;
+    loss.backward();
+    adam.step();
+  }
+  CAPTURE(losses[0]);
+  CAPTURE(losses[6]);
+  for (size_t k = 1; k < losses.size(); ++k) CHECK(losses[k] < losses[k - 1]);
+  CHECK(losses[6] < 1e-4 * losses[0]);
+  CHECK(adam.steps() == 600);
 }

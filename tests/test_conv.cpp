@@ -162,7 +162,7 @@ TEST_CASE("ops/conv2d/exact groups") {
   // out2 = 5 x2 + 6 x3, out3 = 7 x2 + 8 x3 (+ bias 0.5).
   Tensor x = values({1, 10, 100, 1000}, {1, 4, 1, 1});
   Tensor w = values({1, 2, 3, 4, 5, 6}, {3, 2, 1, 1});
-  CHECK_THROWS(conv2d(x, w, Tensor(), params(1, 0, 2)));  // 3 output channels do not split in 2 groups
+  CHECK_ERROR(conv2d(x, w, Tensor(), params(1, 0, 2)), "conv2d", "groups = 2", "weight [3, 2, 1, 1]");  // 3 outputs
   Tensor w4 = values({1, 2, 3, 4, 5, 6, 7, 8}, {4, 2, 1, 1});
   expect_golden(conv2d(x, w4, values({0, 0, 0, 0.5}, {4}), params(1, 0, 2)),
                 values({21, 43, 6500, 8700.5}, {1, 4, 1, 1}), 0, "groups 2");
@@ -194,13 +194,20 @@ TEST_CASE("ops/conv_transpose2d/exact groups") {
 
 TEST_CASE("ops/conv2d/argument errors") {
   Tensor x = Tensor::zeros({1, 4, 5, 5});
-  CHECK_THROWS(conv2d(Tensor::zeros({4, 5, 5}), Tensor::zeros({2, 4, 3, 3}), Tensor(), params(1, 1)));
-  CHECK_THROWS(conv2d(x, Tensor::zeros({2, 3, 3, 3}), Tensor(), params(1, 1)));      // Cin mismatch
-  CHECK_THROWS(conv2d(x, Tensor::zeros({2, 4, 3, 3}), Tensor::zeros({3}), params(1, 1)));  // bias size
-  CHECK_THROWS(conv2d(x, Tensor::zeros({2, 4, 7, 7}), Tensor(), params(1, 0)));      // kernel > image
-  CHECK_THROWS(conv2d(x, Tensor::zeros({2, 4, 3, 3}, DType::F64), Tensor(), params(1, 1)));  // dtypes
-  CHECK_THROWS(conv_transpose2d(x, Tensor::zeros({4, 2, 3, 3}), Tensor(), params(2, 1, 1, 2)));  // op >= stride
-  CHECK_THROWS(conv_transpose2d(x, Tensor::zeros({3, 2, 3, 3}), Tensor(), params(2, 1)));  // Cin mismatch
+  CHECK_ERROR(conv2d(Tensor::zeros({4, 5, 5}), Tensor::zeros({2, 4, 3, 3}), Tensor(), params(1, 1)), "conv2d",
+              "x must be [N, C, H, W], got [4, 5, 5]");
+  CHECK_ERROR(conv2d(x, Tensor::zeros({2, 3, 3, 3}), Tensor(), params(1, 1)), "conv2d", "x [1, 4, 5, 5]",
+              "got [2, 3, 3, 3]");  // Cin mismatch
+  CHECK_ERROR(conv2d(x, Tensor::zeros({2, 4, 3, 3}), Tensor::zeros({3}), params(1, 1)), "conv2d",
+              "bias must be [2], got [3]");
+  CHECK_ERROR(conv2d(x, Tensor::zeros({2, 4, 7, 7}), Tensor(), params(1, 0)), "conv2d", "[1, 4, 5, 5]",
+              "smaller than the kernel [2, 4, 7, 7]");
+  CHECK_ERROR(conv2d(x, Tensor::zeros({2, 4, 3, 3}, DType::F64), Tensor(), params(1, 1)), "conv2d",
+              "x is float32, weight is float64");
+  CHECK_ERROR(conv_transpose2d(x, Tensor::zeros({4, 2, 3, 3}), Tensor(), params(2, 1, 1, 2)), "conv_transpose2d",
+              "output_padding", "got 2 with stride 2");
+  CHECK_ERROR(conv_transpose2d(x, Tensor::zeros({3, 2, 3, 3}), Tensor(), params(2, 1)), "conv_transpose2d",
+              "weight [3, 2, 3, 3] for x [1, 4, 5, 5]");  // Cin mismatch
 }
 
 // ---- fast kernels against the reference loops

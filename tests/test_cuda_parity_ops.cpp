@@ -143,7 +143,7 @@ TEST_CASE("emu/conv cudnn backend") {
   // --conv-backend cudnn: cuDNN on a GPU; under emulation the CPU convolution on device memory.
   DPT_REQUIRE_CUDA();
   if (!cuda::cudnn_available()) {
-    MESSAGE("this build has no cuDNN: the cudnn backend is not tested");
+    skip("this build has no cuDNN: the cudnn backend is not tested");
     return;
   }
   set_conv_backend("cudnn");

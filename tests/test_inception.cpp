@@ -2,15 +2,11 @@
 // references and hand values, the weight loader's errors, BatchNorm folding, FID / IS against hand-computed
 // cases, and the network with random weights of torchvision's shapes (no real weights are downloaded).
 #include <doctest/doctest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -87,25 +83,6 @@ std::map<std::string, Tensor> placeholder_weights() {
   return m;
 }
 
-// A smooth random RGB image (sums of random sinusoids), so that resized images differ in content.
-Image8 random_image(int h, int w, uint64_t seed) {
-  Image8 img;
-  img.height = h;
-  img.width = w;
-  img.channels = 3;
-  double f[3][4];
-  for (int c = 0; c < 3; ++c)
-    for (int k = 0; k < 4; ++k) f[c][k] = rng_uniform(seed, static_cast<uint64_t>(c * 4 + k));
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x)
-      for (int c = 0; c < 3; ++c) {
-        const double v = 0.5 + 0.25 * std::sin(0.3 * (1 + 3 * f[c][0]) * x + 6 * f[c][1]) +
-                         0.25 * std::cos(0.3 * (1 + 3 * f[c][2]) * y + 6 * f[c][3]);
-        img.pixels.push_back(static_cast<uint8_t>(std::lround(255 * std::min(1.0, std::max(0.0, v)))));
-      }
-  return img;
-}
-
 Tensor rows(const Tensor& t, int64_t b, int64_t e) { return t.slice(0, b, e).contiguous(); }
 
 // [3, H, W] images -> [N, 3, H, W].
@@ -113,30 +90,6 @@ Tensor stack_images(const std::vector<Tensor>& images) {
   std::vector<Tensor> b;
   for (const Tensor& t : images) b.push_back(t.unsqueeze(0));
   return cat(b, 0);
-}
-
-// The dpt-eval binary next to this test binary (<build>/bin/dpt-eval), or "" when it was not built.
-std::string eval_binary() {
-  char buf[4096];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return "";
-  const std::string exe(buf, static_cast<size_t>(n)), dir = exe.substr(0, exe.rfind('/'));
-  for (const std::string& cand : {dir + "/../bin/dpt-eval", dir + "/bin/dpt-eval"})
-    if (access(cand.c_str(), X_OK) == 0) return cand;
-  return "";
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// Runs a shell command with stdout and stderr to files; returns the exit status.
-int run_command(const std::string& cmd, const std::string& out, const std::string& err) {
-  const int rc = std::system((cmd + " > " + out + " 2> " + err).c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 }  // namespace
@@ -229,7 +182,7 @@ TEST_CASE("eval/inception/input: bytes / 255 resized to 299x299, mapped to [-1, 
   for (int64_t i : {int64_t(0), int64_t(1), int64_t(12345), HW - 1})
     for (int64_t c = 0; c < 3; ++c)
       CHECK(v[c * HW + i] == doctest::Approx(2.0 * img.pixels[i * 3 + c] / 255.0 - 1.0).epsilon(1e-6));
-  CHECK(inception_input(random_image(40, 30, 5)).shape() == Shape{3, kInceptionSize, kInceptionSize});
+  CHECK(inception_input(test::random_image(40, 30, 5, test::ImagePattern::Smooth)).shape() == Shape{3, kInceptionSize, kInceptionSize});
 }
 
 // ---------------------------------------------------------------- weights
@@ -268,7 +221,7 @@ TEST_CASE("eval/inception/load: a missing tensor is named, in memory and in a fi
   f.erase("Mixed_5b.branch_pool.conv.weight");
   std::vector<std::pair<std::string, Tensor>> entries(f.begin(), f.end());
   entries.emplace_back("AuxLogits.fc.weight", Tensor::zeros({1}));  // extra tensors are ignored
-  const std::string path = test::io_scratch_dir() + "/inception_missing.safetensors";
+  const std::string path = test::scratch_dir() + "/inception_missing.safetensors";
   write_safetensors(path, entries);
   err = error_of([&] { InceptionV3::load(path); });
   CHECK(contains(err, path));
@@ -411,7 +364,7 @@ TEST_CASE("eval/inception/is: identical images score 1; distinct confident class
 TEST_CASE("eval/inception/network: FID(A, A) ~ 0, FID symmetric and > 0, IS of identical images = 1") {
   // 5 images through the full 299x299 pipeline in one batch: A = 0, 1, B = 2, 3, and 4 = a copy of image 0.
   std::vector<Tensor> inputs;
-  for (uint64_t i = 0; i < 4; ++i) inputs.push_back(inception_input(random_image(48 + 8 * i, 40, 10 + i)));
+  for (uint64_t i = 0; i < 4; ++i) inputs.push_back(inception_input(test::random_image(48 + 8 * i, 40, 10 + i, test::ImagePattern::Smooth)));
   const Tensor first = inputs[0];
   inputs.push_back(first);
   const Tensor x = stack_images(inputs);
@@ -433,12 +386,8 @@ TEST_CASE("eval/inception/network: FID(A, A) ~ 0, FID symmetric and > 0, IS of i
 }
 
 TEST_CASE("eval/inception/cli: dpt-eval --inception adds IS and FID to the report; a bad file is named") {
-  const std::string bin = eval_binary();
-  if (bin.empty()) {
-    MESSAGE("dpt-eval not built next to the tests (cmake --build <dir> --target dpt-eval): CLI check skipped");
-    return;
-  }
-  const std::string dir = test::io_scratch_dir();
+  const std::string bin = test::tool_path("dpt-eval");
+  const std::string dir = test::scratch_dir();
   const std::string weights = dir + "/inception_random.safetensors";
   const auto& w = random_weights();
   write_safetensors(weights, std::vector<std::pair<std::string, Tensor>>(w.begin(), w.end()));  // ~95 MB
@@ -455,16 +404,15 @@ TEST_CASE("eval/inception/cli: dpt-eval --inception adds IS and FID to the repor
       std::filesystem::copy_file(src + sub + "/" + name, data + sub + "/" + name,
                                  std::filesystem::copy_options::overwrite_existing);
   }
-  const std::string out = dir + "/inception_stdout.txt", err = dir + "/inception_stderr.txt";
-  const int rc = run_command(bin + " --pred-dir " + data + "/pred --gt-dir " + data + "/gt --inception " + weights +
-                                 " --json " + json,
-                             out, err);
-  INFO("stderr: " << read_text(err));
-  REQUIRE(rc == 0);
-  const std::string table = read_text(out);
+  const test::CommandResult r = test::run_command(bin + " --pred-dir " + data + "/pred --gt-dir " + data +
+                                                  "/gt --inception " + weights + " --json " + json);
+  INFO("stderr: " << r.err);
+  REQUIRE(r.code == 0);
+  const std::string& table = r.out;
   CHECK(contains(table, "IS       "));
   CHECK(contains(table, "FID      "));
-  const Json j = parse_json(read_text(json), json);
+  const std::vector<uint8_t> json_bytes = read_file_bytes(json);
+  const Json j = parse_json(std::string(json_bytes.begin(), json_bytes.end()), json);
   CHECK(j.at("is").at("images").as_int() == 2);
   CHECK(j.at("is").at("splits").as_int() == 1);
   CHECK(j.at("is").at("mean").as_number() >= 1.0);
@@ -478,9 +426,10 @@ TEST_CASE("eval/inception/cli: dpt-eval --inception adds IS and FID to the repor
   bad.erase("Mixed_7b.branch3x3_2a.bn.bias");
   const std::string bad_path = dir + "/inception_bad.safetensors";
   write_safetensors(bad_path, std::vector<std::pair<std::string, Tensor>>(bad.begin(), bad.end()));
-  CHECK(run_command(bin + " --pred-dir " + data + "/pred --gt-dir " + data + "/gt --inception " + bad_path, out, err) ==
-        1);
-  CHECK(contains(read_text(err), "missing tensor 'Mixed_7b.branch3x3_2a.bn.bias'"));
+  const test::CommandResult bad_run =
+      test::run_command(bin + " --pred-dir " + data + "/pred --gt-dir " + data + "/gt --inception " + bad_path);
+  CHECK(bad_run.code == 1);
+  CHECK(contains(bad_run.err, "missing tensor 'Mixed_7b.branch3x3_2a.bn.bias'"));
   std::filesystem::remove(bad_path);
   std::filesystem::remove_all(data);
 }

@@ -3,13 +3,10 @@
 // the error messages users see.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "core/autograd.h"
@@ -27,13 +24,6 @@ using namespace dpt::test;
 
 namespace {
 
-std::string temp_dir() {
-  char tmpl[] = "/tmp/dpt_test_infer_XXXXXX";
-  const char* d = mkdtemp(tmpl);
-  REQUIRE(d != nullptr);
-  return d;
-}
-
 // A synthetic IUV map [3, H, W]: a box split into 6 x 4 cells, cell (r, c) = part 1 + (r*4 + c + shift) % 24,
 // U, V ramps inside each cell stored as bytes/255 (as a PNG holds them).
 Tensor make_iuv(int64_t H, int64_t W, int shift) {
@@ -49,17 +39,6 @@ Tensor make_iuv(int64_t H, int64_t W, int shift) {
       p[2 * H * W + y * W + x] = static_cast<float>(std::floor((1 - (fy - r)) * 255) / 255);
     }
   return t;
-}
-
-Image8 random_image(int H, int W, uint64_t seed) {
-  Image8 img;
-  img.height = H;
-  img.width = W;
-  img.channels = 3;
-  img.pixels.resize(size_t(H) * W * 3);
-  Generator g(seed);
-  for (auto& b : img.pixels) b = static_cast<uint8_t>(g.next_u64() % 256);
-  return img;
 }
 
 // An atlas [1, 3, 6S, 4S] with one constant colour per tile: part p0 gets (p0/23*2-1, 1-p0/23*2, 0.5).
@@ -80,43 +59,6 @@ Tensor tile_colour_atlas(int64_t S) {
 Image8 read_back(const std::string& path) {
   REQUIRE_MESSAGE(file_exists(path), path << " was not written");
   return read_image(path);
-}
-
-// The dpt-infer binary next to this test binary (<build>/bin/dpt-infer), or "" when it was not built.
-std::string infer_binary() {
-  char buf[4096];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return "";
-  std::string exe(buf, static_cast<size_t>(n));
-  std::string dir = exe.substr(0, exe.rfind('/'));
-  for (const std::string& cand : {dir + "/../bin/dpt-infer", dir + "/bin/dpt-infer"})
-    if (access(cand.c_str(), X_OK) == 0) return cand;
-  return "";
-}
-
-struct RunResult {
-  int code;
-  std::string err;
-};
-RunResult run(const std::string& cmd, const std::string& dir) {
-  const std::string errf = dir + "/stderr.txt";
-  int rc = std::system((cmd + " 2> " + errf).c_str());
-  std::ifstream f(errf);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ss.str()};
-}
-
-
-Config small_config() {
-  Config c;
-  c.H = c.W = 32;
-  c.ngf = c.ndf = 4;
-  c.S = 8;
-  c.inpaint_base = 2;
-  c.inpaint_max = 4;
-  c.emb = 4;
-  return c;
 }
 
 }  // namespace
@@ -189,7 +131,7 @@ TEST_CASE("infer/atlas_from_image/size_check") {
 }
 
 TEST_CASE("infer/load_transfer_inputs/errors") {
-  const std::string d = temp_dir();
+  const std::string d = temp_dir("infer_inputs");
   write_png(d + "/img.png", random_image(32, 32, 4));
   write_iuv(d + "/iuv.png", make_iuv(32, 32, 0));
   write_iuv(d + "/iuv_big.png", make_iuv(48, 32, 0));
@@ -212,15 +154,11 @@ TEST_CASE("infer/load_transfer_inputs/errors") {
 }
 
 TEST_CASE("infer/dpt_infer_tool") {
-  const std::string bin = infer_binary();
-  if (bin.empty()) {
-    MESSAGE("dpt-infer not built next to the tests (cmake --build <dir> --target dpt-infer): tool checks skipped");
-    return;
-  }
-  const std::string d = temp_dir();
+  const std::string bin = tool_path("dpt-infer");
+  const std::string d = temp_dir("infer_tool");
   // A random tiny model as a checkpoint, and generated inputs.
   Generator gen(42);
-  DensePoseTransfer model(small_config(), gen);
+  DensePoseTransfer model(tiny_dpt_config(), gen);
   save_checkpoint(d + "/model.safetensors", model);
   Image8 src = random_image(32, 32, 5);
   write_png(d + "/src.png", src);
@@ -230,9 +168,8 @@ TEST_CASE("infer/dpt_infer_tool") {
                              "/tgt_iuv.png";
 
   SUBCASE("single pair matches the library, intermediates written") {
-    RunResult r = run(bin + " --checkpoint " + d + "/model.safetensors" + common + " --out " + d +
-                          "/out.png --threads 1 --save-intermediates " + d + "/inter",
-                      d);
+    CommandResult r = run_command(bin + " --checkpoint " + d + "/model.safetensors" + common + " --out " + d +
+                                  "/out.png --threads 1 --save-intermediates " + d + "/inter");
     REQUIRE_MESSAGE(r.code == 0, r.err);
     Image8 out = read_back(d + "/out.png");
     TransferInputs in = load_transfer_inputs(d + "/src.png", d + "/src_iuv.png", d + "/tgt_iuv.png");
@@ -260,22 +197,20 @@ TEST_CASE("infer/dpt_infer_tool") {
       std::ofstream f(root + "/pairs-test.csv");
       f << "from,to\na.jpg,b.jpg\nb,c\nc.png,a\n";  // names with and without extensions
     }
-    RunResult r = run(bin + " --checkpoint " + d + "/model.safetensors --root " + root + " --split test --out-dir " +
-                          d + "/batch",
-                      d);
+    CommandResult r = run_command(bin + " --checkpoint " + d + "/model.safetensors --root " + root +
+                                  " --split test --out-dir " + d + "/batch");
     REQUIRE_MESSAGE(r.code == 0, r.err);
     CHECK(contains(r.err, "[3/3]"));
     for (const char* n : {"a___b", "b___c", "c___a"}) CHECK(read_back(d + "/batch/" + n + ".png").width == 32);
   }
   SUBCASE("texture tools") {
-    RunResult r = run(bin + " --source " + d + "/src.png --source-iuv " + d + "/src_iuv.png --save-atlas " + d +
-                          "/atlas.png --tile-size 20",
-                      d);
+    CommandResult r = run_command(bin + " --source " + d + "/src.png --source-iuv " + d + "/src_iuv.png --save-atlas " +
+                                  d + "/atlas.png --tile-size 20");
     REQUIRE_MESSAGE(r.code == 0, r.err);
     Image8 atlas = read_back(d + "/atlas.png");
     CHECK(atlas.height == 120);
     CHECK(atlas.width == 80);
-    r = run(bin + " --atlas " + d + "/atlas.png --target-iuv " + d + "/tgt_iuv.png --out " + d + "/render.png", d);
+    r = run_command(bin + " --atlas " + d + "/atlas.png --target-iuv " + d + "/tgt_iuv.png --out " + d + "/render.png");
     REQUIRE_MESSAGE(r.code == 0, r.err);
     Image8 render = read_back(d + "/render.png");
     CHECK(render.height == 32);
@@ -288,7 +223,8 @@ TEST_CASE("infer/dpt_infer_tool") {
       if (p.first != "inpaint.fuse2.bias")
         ts.emplace_back(p.first, p.first == "blend.out.weight" ? Tensor::zeros({3, 4, 1, 1}) : p.second.detach());
     write_safetensors(d + "/broken.safetensors", ts, {{"dpt_config", model.cfg.to_json()}});
-    RunResult r = run(bin + " --checkpoint " + d + "/broken.safetensors" + common + " --out " + d + "/o.png", d);
+    CommandResult r =
+        run_command(bin + " --checkpoint " + d + "/broken.safetensors" + common + " --out " + d + "/o.png");
     CHECK(r.code == 1);
     CHECK(contains(r.err, "inpaint.fuse2.bias"));
     CHECK(contains(r.err, "blend.out.weight (expected [3, 4, 3, 3], got [3, 4, 1, 1])"));
@@ -296,24 +232,22 @@ TEST_CASE("infer/dpt_infer_tool") {
     std::vector<std::pair<std::string, Tensor>> gen_only;
     for (auto& p : model.named_generator_parameters()) gen_only.emplace_back(p.first, p.second.detach());
     write_safetensors(d + "/gen.safetensors", gen_only, {{"dpt_config", model.cfg.to_json()}});
-    r = run(bin + " --checkpoint " + d + "/gen.safetensors" + common + " --out " + d + "/o.png", d);
+    r = run_command(bin + " --checkpoint " + d + "/gen.safetensors" + common + " --out " + d + "/o.png");
     CHECK_MESSAGE(r.code == 0, r.err);
     // Non-DensePose IUV, size mismatch, unknown option.
-    r = run(bin + " --checkpoint " + d + "/model.safetensors --source " + d + "/src.png --source-iuv " + d +
-                "/src.png --target-iuv " + d + "/tgt_iuv.png --out " + d + "/o.png",
-            d);
+    r = run_command(bin + " --checkpoint " + d + "/model.safetensors --source " + d + "/src.png --source-iuv " + d +
+                    "/src.png --target-iuv " + d + "/tgt_iuv.png --out " + d + "/o.png");
     CHECK(r.code == 1);
     CHECK(contains(r.err, "not a DensePose IUV map"));
     write_iuv(d + "/small_iuv.png", make_iuv(24, 32, 0));
-    r = run(bin + " --checkpoint " + d + "/model.safetensors --source " + d + "/src.png --source-iuv " + d +
-                "/src_iuv.png --target-iuv " + d + "/small_iuv.png --out " + d + "/o.png",
-            d);
+    r = run_command(bin + " --checkpoint " + d + "/model.safetensors --source " + d + "/src.png --source-iuv " + d +
+                    "/src_iuv.png --target-iuv " + d + "/small_iuv.png --out " + d + "/o.png");
     CHECK(r.code == 1);
     CHECK(contains(r.err, "size mismatch"));
-    r = run(bin + " --frobnicate 3", d);
+    r = run_command(bin + " --frobnicate 3");
     CHECK(r.code == 1);
     CHECK(contains(r.err, "unknown option '--frobnicate'"));
-    r = run(bin + " --help > /dev/null", d);
+    r = run_command(bin + " --help > /dev/null");
     CHECK(r.code == 0);
   }
 }
@@ -321,12 +255,8 @@ TEST_CASE("infer/dpt_infer_tool") {
 // The reference's own checkpoint (tiny_weights.safetensors, written by PyTorch) through the binary on the
 // golden blending inputs: the output PNG is the reference's y_hat, up to the 8-bit rounding.
 TEST_CASE("infer/dpt_infer_tool/reference_checkpoint_matches_reference_output") {
-  const std::string bin = infer_binary();
-  if (bin.empty()) {
-    MESSAGE("dpt-infer not built next to the tests: tool check skipped");
-    return;
-  }
-  const std::string d = temp_dir();
+  const std::string bin = tool_path("dpt-infer");
+  const std::string d = temp_dir("infer_reference");
   const std::string stage = "stage_blending.safetensors";
   for (int64_t n = 0; n < 2; ++n) {
     Tensor x_s = golden(stage, "x_s").select(0, n).contiguous();
@@ -336,10 +266,10 @@ TEST_CASE("infer/dpt_infer_tool/reference_checkpoint_matches_reference_output") 
     write_png(d + "/src.png", src);
     write_iuv(d + "/src_iuv.png", golden(stage, "iuv_s").select(0, n).contiguous());
     write_iuv(d + "/tgt_iuv.png", golden(stage, "iuv_t").select(0, n).contiguous());
-    RunResult r = run(bin + " --checkpoint " + test_data_dir() + "/golden/tiny_weights.safetensors --source " + d +
-                          "/src.png --source-iuv " + d + "/src_iuv.png --target-iuv " + d + "/tgt_iuv.png --out " +
-                          d + "/out.png --threads 1",
-                      d);
+    CommandResult r =
+        run_command(bin + " --checkpoint " + test_data_dir() + "/golden/tiny_weights.safetensors --source " + d +
+                    "/src.png --source-iuv " + d + "/src_iuv.png --target-iuv " + d + "/tgt_iuv.png --out " + d +
+                    "/out.png --threads 1");
     REQUIRE_MESSAGE(r.code == 0, r.err);
     Image8 out = read_back(d + "/out.png");
     Image8 expect = tensor_to_image(golden(stage, "y_hat").select(0, n).contiguous());

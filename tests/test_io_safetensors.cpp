@@ -13,7 +13,7 @@
 #include "test_util.h"
 
 using namespace dpt;
-using dpt::test::io_scratch_dir;
+using dpt::test::scratch_dir;
 
 namespace {
 
@@ -53,7 +53,7 @@ TEST_CASE("golden/io/safetensors reads every golden file and round-trips it") {
       CHECK(t.dtype() == (e.dtype == "F32" ? DType::F32 : DType::F64));
       entries.emplace_back(name, e);
     }
-    const std::string out = io_scratch_dir() + "/roundtrip.safetensors";
+    const std::string out = scratch_dir() + "/roundtrip.safetensors";
     write_safetensors_raw(out, entries, f.metadata());
     SafetensorsFile g = SafetensorsFile::read(out);
     CHECK(g.names() == f.names());
@@ -70,7 +70,7 @@ TEST_CASE("golden/io/safetensors float tensors written by write_safetensors read
   SafetensorsFile f = SafetensorsFile::read(test::test_data_dir() + "/golden/tiny_weights.safetensors");
   std::vector<std::pair<std::string, Tensor>> ts;
   for (const std::string& n : f.names()) ts.emplace_back(n, f.tensor(n));
-  const std::string out = io_scratch_dir() + "/weights.safetensors";
+  const std::string out = scratch_dir() + "/weights.safetensors";
   write_safetensors(out, ts, f.metadata());
   SafetensorsFile g = SafetensorsFile::read(out);
   REQUIRE(g.names() == f.names());
@@ -120,7 +120,7 @@ TEST_CASE("io/safetensors/to_tensor converts every dtype") {
 }
 
 TEST_CASE("io/safetensors/zero-size and scalar tensors round-trip") {
-  const std::string out = io_scratch_dir() + "/edge.safetensors";
+  const std::string out = scratch_dir() + "/edge.safetensors";
   write_safetensors(out, {{"empty", Tensor::zeros({0, 3})},
                           {"scalar", Tensor::scalar(2.5, DType::F64)},
                           {"v", Tensor::from_vector(std::vector<float>{1, 2, 3}, {3})}});
@@ -140,7 +140,7 @@ TEST_CASE("io/safetensors/zero-size and scalar tensors round-trip") {
 }
 
 TEST_CASE("io/safetensors/writer refuses bad input and leaves no temporary file") {
-  const std::string dir = io_scratch_dir() + "/atomic";
+  const std::string dir = scratch_dir() + "/atomic";
   (void)::system(("mkdir -p " + dir).c_str());
   const std::string out = dir + "/w.safetensors";
   write_safetensors(out, {{"a", Tensor::ones({2})}});
@@ -155,7 +155,7 @@ TEST_CASE("io/safetensors/writer refuses bad input and leaves no temporary file"
 }
 
 TEST_CASE("io/safetensors/malformed headers are refused with the file name") {
-  const std::string p = io_scratch_dir() + "/bad.safetensors";
+  const std::string p = scratch_dir() + "/bad.safetensors";
   const std::vector<uint8_t> d8(8, 0);
   auto check = [&](const std::vector<uint8_t>& bytes, const std::string& expect) {
     test::write_bytes(p, bytes);
@@ -186,5 +186,5 @@ TEST_CASE("io/safetensors/malformed headers are refused with the file name") {
           d8),
       "duplicate key");
   check(st_bytes(R"({"__metadata__":{"k":1}})", {}), "must be a string");
-  CHECK(read_error(io_scratch_dir() + "/does-not-exist.safetensors").find("cannot open") != std::string::npos);
+  CHECK(read_error(scratch_dir() + "/does-not-exist.safetensors").find("cannot open") != std::string::npos);
 }

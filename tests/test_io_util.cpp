@@ -3,38 +3,12 @@
 #include "test_io_util.h"
 
 #include <dirent.h>
-#include <ftw.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <stdexcept>
 
 namespace dpt::test {
-
-namespace {
-
-int remove_entry(const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }
-
-// Owns the scratch folder and deletes it (depth first) when the test process exits.
-struct ScratchDir {
-  std::string path;
-  ScratchDir() {
-    char tmpl[] = "/tmp/dpt_io_test.XXXXXX";
-    if (!::mkdtemp(tmpl)) throw std::runtime_error("io tests: mkdtemp failed");
-    path = tmpl;
-  }
-  ~ScratchDir() { ::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
-};
-
-}  // namespace
-
-std::string io_scratch_dir() {
-  static ScratchDir dir;
-  return dir.path;
-}
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   FILE* f = std::fopen(path.c_str(), "wb");

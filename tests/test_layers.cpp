@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 
 #include "core/autograd.h"
 #include "core/rng.h"
@@ -19,30 +18,6 @@
 
 using namespace dpt;
 using namespace dpt::test;
-
-namespace {
-
-// A fresh temporary directory (removed by the OS's tmp cleaning; tests write only small files).
-std::string temp_dir() {
-  char tmpl[] = "/tmp/dpt_test_layers_XXXXXX";
-  const char* d = mkdtemp(tmpl);
-  REQUIRE(d != nullptr);
-  return d;
-}
-
-Config tiny_config() {
-  Config c;
-  c.H = c.W = 32;
-  c.ngf = c.ndf = 4;
-  c.S = 8;
-  c.batch = 2;
-  c.inpaint_base = 2;
-  c.inpaint_max = 3;
-  c.emb = 4;
-  return c;
-}
-
-}  // namespace
 
 TEST_CASE("layers/module/names_and_state_dict") {
   Generator gen(1);
@@ -166,7 +141,7 @@ TEST_CASE("models/inpainter/widths_and_names") {
 
 TEST_CASE("models/dpt/parameter_names_and_shapes") {
   Generator gen(4);
-  Config c = tiny_config();
+  Config c = tiny_dpt_config();
   DensePoseTransfer m(c, gen);
   auto sd = m.state_dict();
   for (const char* k : {"pred.c1.weight", "pred.res.5.conv2.bias", "pred.d1.weight", "pred.out.bias",
@@ -186,7 +161,7 @@ TEST_CASE("models/dpt/parameter_names_and_shapes") {
 
 TEST_CASE("models/dpt/forward_shapes") {
   Generator gen(5);
-  Config c = tiny_config();
+  Config c = tiny_dpt_config();
   DensePoseTransfer m(c, gen);
   const int64_t N = 2, H = 32, W = 24;
   Tensor x = Tensor::empty({N, 3, H, W});
@@ -218,9 +193,9 @@ TEST_CASE("models/dpt/forward_shapes") {
 }
 
 TEST_CASE("models/checkpoint/round_trip_and_errors") {
-  const std::string dir = temp_dir();
+  const std::string dir = temp_dir("layers_checkpoint");
   Generator gen(6);
-  Config c = tiny_config();
+  Config c = tiny_dpt_config();
   DensePoseTransfer m(c, gen);
   const std::string path = dir + "/ck.safetensors";
   Tensor am = Tensor::full({4, 9, 3, 3}, 0.5);

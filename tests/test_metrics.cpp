@@ -50,29 +50,13 @@ void check_num(double actual, const Json& exp, double tol, const std::string& wh
   CHECK(std::fabs(actual - e) <= tol);
 }
 
+// h x w values 0..255: the first h*w bytes of test::random_image's noise for `seed`.
 Plane random_plane(int h, int w, uint32_t seed) {
   Plane p;
   p.height = h;
   p.width = w;
-  uint32_t s = seed;
-  for (int i = 0; i < h * w; ++i) {
-    s = s * 1664525u + 1013904223u;
-    p.v.push_back(static_cast<double>(s >> 24));
-  }
+  for (uint8_t b : test::noise_bytes(static_cast<size_t>(h) * w, seed)) p.v.push_back(b);
   return p;
-}
-
-Image8 random_image(int h, int w, uint32_t seed) {
-  Image8 img;
-  img.height = h;
-  img.width = w;
-  img.channels = 3;
-  uint32_t s = seed;
-  for (int i = 0; i < h * w * 3; ++i) {
-    s = s * 1664525u + 1013904223u;
-    img.pixels.push_back(static_cast<uint8_t>(s >> 24));
-  }
-  return img;
 }
 
 // Half-sample reflection written out the slow way: step back and forth until inside.
@@ -82,7 +66,7 @@ int reflect_slow(int i, int n) {
 }
 
 std::string scratch(const std::string& name) {
-  const std::string d = test::io_scratch_dir() + "/eval_" + name;
+  const std::string d = test::scratch_dir() + "/eval_" + name;
   std::filesystem::create_directories(d);
   return d;
 }
@@ -151,7 +135,7 @@ TEST_CASE("eval/ssim/scales: 5 scales from a smaller side of 176, fewer below") 
 }
 
 TEST_CASE("eval/ssim/identical: SSIM = MS-SSIM = 1, L1 = 0, PSNR = inf") {
-  const Image8 a = random_image(40, 30, 3);
+  const Image8 a = test::random_image(40, 30, 3);
   const Metrics m = image_metrics(a, a, nullptr, "identical");
   CHECK(m.ssim == doctest::Approx(1.0).epsilon(1e-12));
   CHECK(m.ms_ssim == doctest::Approx(1.0).epsilon(1e-12));
@@ -188,7 +172,7 @@ TEST_CASE("eval/ssim/expected: SSIM, MS-SSIM, L1, PSNR and person-region values 
 }
 
 TEST_CASE("eval/ssim/region: empty or border-only regions give NaN where undefined") {
-  const Image8 a = random_image(30, 30, 1), b = random_image(30, 30, 2);
+  const Image8 a = test::random_image(30, 30, 1), b = test::random_image(30, 30, 2);
   Plane mask;
   mask.height = mask.width = 30;
   mask.v.assign(900, 0.0);
@@ -211,7 +195,8 @@ TEST_CASE("eval/ssim/region: empty or border-only regions give NaN where undefin
 }
 
 TEST_CASE("eval/ssim/errors: size mismatch and images under the window name the pair") {
-  const Image8 a = random_image(20, 20, 1), b = random_image(20, 21, 2), tiny = random_image(10, 30, 3);
+  const Image8 a = test::random_image(20, 20, 1), b = test::random_image(20, 21, 2);
+  const Image8 tiny = test::random_image(10, 30, 3);
   CHECK_THROWS_WITH_AS(ssim(a, b, nullptr, "x.png vs y.png"), doctest::Contains("x.png vs y.png: sizes differ"), Error);
   CHECK_THROWS_WITH_AS(ms_ssim(tiny, tiny, nullptr, "t.png"), doctest::Contains("smaller than the 11x11 window"), Error);
 }

@@ -19,29 +19,14 @@
 #include "synth/parts.h"
 #include "synth/pose.h"
 #include "synth/texture.h"
+#include "tests/test_util.h"
 
 namespace dpt {
 namespace {
 
 using namespace dpt::synth;
 
-// A private folder under /tmp, removed when the test process exits.
-struct ScratchDir {
-  std::string path;
-  ScratchDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "dpt_synth_test.XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) path = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path.empty()) std::filesystem::remove_all(path, ec);
-  }
-};
-std::string scratch_dir() {
-  static ScratchDir dir;
-  REQUIRE_MESSAGE(!dir.path.empty(), "cannot create a scratch folder under /tmp");
-  return dir.path;
-}
+using test::scratch_dir;
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

@@ -28,13 +28,7 @@ using namespace dpt;
 namespace {
 using test::contains;
 using test::error_of;
-std::string temp_dir(const std::string& tag) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "/tmp/dpt_test_%s_%d", tag.c_str(), static_cast<int>(getpid()));
-  std::string cmd = std::string("rm -rf ") + buf + " && mkdir -p " + buf;
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  return buf;
-}
+using test::temp_dir;  // a fresh folder per test under the process's scratch folder
 
 // A tiny dataset in the section-7 layout: 2 persons x 3 views of random pictures with valid IUV maps.
 std::string make_dataset(const std::string& root, int H, int W) {
@@ -46,9 +40,7 @@ std::string make_dataset(const std::string& root, int H, int W) {
   for (int p = 0; p < 2; ++p)
     for (int v = 0; v < 3; ++v) {
       std::string name = "p" + std::to_string(p) + "_v" + std::to_string(v);
-      Image8 img{H, W, 3, std::vector<uint8_t>(static_cast<size_t>(H) * W * 3)};
-      for (auto& b : img.pixels) b = static_cast<uint8_t>(gen.next_u64() % 256);
-      write_png(root + "/train/" + name + ".png", img);
+      write_png(root + "/train/" + name + ".png", test::random_image(H, W, static_cast<uint32_t>(10 * p + v)));
       Tensor iuv = Tensor::zeros({3, H, W});
       float* d = iuv.data<float>();
       for (int i = 0; i < H * W; ++i) {

@@ -1,15 +1,23 @@
-// Implementation of the shared test helpers (tolerances, gradient check, golden files).
+// Implementation of the shared test helpers (see tests/test_util.h).
 #include "tests/test_util.h"
 
 #include <doctest/doctest.h>
+#include <ftw.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 
 #include "core/autograd.h"
 #include "core/rng.h"
@@ -129,7 +137,8 @@ std::string test_data_dir() { return DPT_TEST_DATA_DIR; }
 
 std::string shared_dir() {
   struct stat st;
-  std::string d = DPT_SHARED_DIR;
+  const char* env = std::getenv("DPT_SHARED_DIR");
+  const std::string d = env && *env ? env : DPT_SHARED_DIR;
   return (stat((d + "/golden").c_str(), &st) == 0 || stat((d + "/data").c_str(), &st) == 0) ? d : "";
 }
 
@@ -176,5 +185,134 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
+
+std::string error_mismatch(const std::function<void()>& f, const std::vector<std::string>& parts) {
+  try {
+    f();
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    for (const std::string& p : parts)
+      if (!contains(msg, p)) return "the message does not contain '" + p + "': " + msg;
+    return "";
+  } catch (const std::exception& e) {
+    return std::string("threw a std::exception that is not a dpt::Error: ") + e.what();
+  }
+  return "threw no error";
+}
+
+namespace {
+std::mutex skip_mu;
+std::vector<std::string> skips;
+}  // namespace
+
+void skip(const std::string& reason) {
+  MESSAGE("skipped: " << reason);
+  std::lock_guard<std::mutex> lock(skip_mu);
+  skips.push_back(reason);
+}
+
+const std::vector<std::string>& skip_reasons() { return skips; }
+
+namespace {
+int remove_entry(const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }
+void remove_tree(const std::string& path) { ::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+// Owns the process's scratch folder and deletes it when the process exits.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
+    char tmpl[] = "/tmp/dpt_tests.XXXXXX";
+    if (!::mkdtemp(tmpl)) throw std::runtime_error("tests: mkdtemp /tmp/dpt_tests.XXXXXX failed");
+    path = tmpl;
+  }
+  ~ScratchDir() { remove_tree(path); }
+};
+}  // namespace
+
+std::string scratch_dir() {
+  static ScratchDir dir;
+  return dir.path;
+}
+
+std::string temp_dir(const std::string& tag) {
+  REQUIRE_MESSAGE((!tag.empty() && tag.find('/') == std::string::npos), "temp_dir: bad tag '" << tag << "'");
+  const std::string d = scratch_dir() + "/" + tag;
+  remove_tree(d);
+  REQUIRE_MESSAGE(::mkdir(d.c_str(), 0755) == 0, "temp_dir: cannot create " << d);
+  return d;
+}
+
+std::string tool_path(const std::string& name) {
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  REQUIRE_MESSAGE(n > 0, "tool_path: cannot read /proc/self/exe");
+  const std::string exe(buf, static_cast<size_t>(n)), dir = exe.substr(0, exe.rfind('/'));
+  const std::string path = dir + "/../bin/" + name;
+  REQUIRE_MESSAGE(::access(path.c_str(), X_OK) == 0,
+                  path << " is missing: dpt_tests depends on it (tests/CMakeLists.txt), rebuild dpt_tests");
+  return path;
+}
+
+CommandResult run_command(const std::string& cmd) {
+  static std::atomic<int> counter{0};
+  const std::string base = scratch_dir() + "/cmd" + std::to_string(++counter);
+  const int rc = std::system((cmd + " > " + base + ".out 2> " + base + ".err").c_str());
+  auto slurp = [](const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  CommandResult r;
+  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = slurp(base + ".out");
+  r.err = slurp(base + ".err");
+  return r;
+}
+
+std::vector<uint8_t> noise_bytes(size_t count, uint32_t seed) {
+  std::vector<uint8_t> out(count);
+  uint32_t s = seed;
+  for (uint8_t& b : out) {
+    s = s * 1664525u + 1013904223u;
+    b = static_cast<uint8_t>(s >> 24);
+  }
+  return out;
+}
+
+Image8 random_image(int height, int width, uint32_t seed, ImagePattern pattern) {
+  Image8 img;
+  img.height = height;
+  img.width = width;
+  img.channels = 3;
+  if (pattern == ImagePattern::Noise) {
+    img.pixels = noise_bytes(static_cast<size_t>(height) * width * 3, seed);
+    return img;
+  }
+  double f[3][4];  // per channel: x frequency, x phase, y frequency, y phase
+  for (int c = 0; c < 3; ++c)
+    for (int k = 0; k < 4; ++k) f[c][k] = rng_uniform(seed, static_cast<uint64_t>(c * 4 + k));
+  img.pixels.reserve(static_cast<size_t>(height) * width * 3);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x)
+      for (int c = 0; c < 3; ++c) {
+        const double v = 0.5 + 0.25 * std::sin(0.3 * (1 + 3 * f[c][0]) * x + 6 * f[c][1]) +
+                         0.25 * std::cos(0.3 * (1 + 3 * f[c][2]) * y + 6 * f[c][3]);
+        img.pixels.push_back(static_cast<uint8_t>(std::lround(255 * std::min(1.0, std::max(0.0, v)))));
+      }
+  return img;
+}
+
+Config tiny_dpt_config() {
+  Config c;
+  c.H = c.W = 32;
+  c.ngf = c.ndf = 4;
+  c.S = 8;
+  c.batch = 2;
+  c.inpaint_base = 2;
+  c.inpaint_max = 4;
+  c.emb = 4;
+  return c;
+}
 
 }  // namespace dpt::test

@@ -1,11 +1,15 @@
-// Shared test helpers: one tolerance check, the float64 finite-difference gradient check, golden files.
+// Shared test helpers: one tolerance check, the float64 finite-difference gradient check, golden files,
+// skipping, scratch folders, the tools next to the tests, random images and the tiny DPT configuration.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "core/tensor.h"
+#include "io/image.h"
+#include "models/dpt/config.h"
 
 namespace dpt::test {
 
@@ -40,8 +44,56 @@ const std::map<std::string, std::string>& golden_metadata(const std::string& fil
 // The message of the dpt::Error that f throws ("" when it throws none), and a substring test for it.
 std::string error_of(const std::function<void()>& f);
 bool contains(const std::string& s, const std::string& sub);
+// "" when f throws a dpt::Error whose message contains every string of `parts`, else what is wrong
+// (no error, or the message and the missing part). Used by CHECK_ERROR.
+std::string error_mismatch(const std::function<void()>& f, const std::vector<std::string>& parts);
 
 std::string test_data_dir();        // tests/data
-std::string shared_dir();           // ../shared next to the repo, or "" when absent (optional tests skip)
+// ../shared next to the repo (the environment variable DPT_SHARED_DIR overrides it), or "" when it has
+// neither golden/ nor data/ (the tests that need it skip).
+std::string shared_dir();
+
+// Note [skipped tests]: doctest has no "skipped" status. A case that cannot run (optional data absent,
+// no GPU) calls skip(reason) and returns. At the end of a run without failures the runner
+// (tests/test_main.cpp) prints "DPT_SKIPPED: <n> test case(s) could not run", which the ctest entries
+// (tests/CMakeLists.txt) turn into ctest's "Skipped" with SKIP_REGULAR_EXPRESSION. A run with a failure
+// never prints it, so a skip never hides a failure. Cases that may skip get their own ctest entry.
+void skip(const std::string& reason);
+const std::vector<std::string>& skip_reasons();  // one entry per skip() call of this process
+
+// One scratch folder per test process (/tmp/dpt_tests.XXXXXX, removed when the process exits), and a
+// fresh empty sub-folder of it per tag (removed and re-created on every call).
+std::string scratch_dir();
+std::string temp_dir(const std::string& tag);
+
+// The command-line tool `name` (e.g. "dpt-infer") of this build, <build>/bin/<name>. The test binary
+// depends on every tool it runs (tests/CMakeLists.txt), so a missing tool fails the calling case.
+std::string tool_path(const std::string& name);
+// Runs a shell command with stdout and stderr captured; code is the exit status (-1 when killed).
+struct CommandResult {
+  int code = -1;
+  std::string out, err;
+};
+CommandResult run_command(const std::string& cmd);
+
+// Random test pictures, deterministic from seed. Noise: independent bytes from a 32-bit LCG
+// (s = s * 1664525 + 1013904223, byte = s >> 24; tests/data/eval/expected.json pins these values).
+// Smooth: sums of random sinusoids per channel, for tests where resizing must keep the content.
+enum class ImagePattern { Noise, Smooth };
+Image8 random_image(int height, int width, uint32_t seed, ImagePattern pattern = ImagePattern::Noise);
+std::vector<uint8_t> noise_bytes(size_t count, uint32_t seed);  // the Noise sequence
+
+// The tiny DPT configuration of the unit tests: 32x32 images, ngf = ndf = 4, S = 8 (one inpainter level),
+// inpainter widths 2/4, embedding 4, batch 2. (The golden files use their own, stored in the files.)
+Config tiny_dpt_config();
 
 }  // namespace dpt::test
+
+// CHECK_ERROR(expr, "conv2d", "[2, 3, 3, 3]", ...): expr throws a dpt::Error whose message names every
+// given part -- the op and the offending shapes or values, not only the exception type.
+#define CHECK_ERROR(expr, ...)                                              \
+  do {                                                                      \
+    const std::string dpt_mismatch_ =                                       \
+        ::dpt::test::error_mismatch([&] { (void)(expr); }, {__VA_ARGS__});  \
+    CHECK_MESSAGE(dpt_mismatch_.empty(), #expr << ": " << dpt_mismatch_);   \
+  } while (0)
