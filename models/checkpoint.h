@@ -1,5 +1,5 @@
-// Checkpoint I/O shared by the model families: plain safetensors, one tensor per parameter under its
-// dotted module name, F32, and string metadata. "family" names the model family that wrote the file
+// Checkpoint I/O shared by the model families: plain safetensors, one tensor per parameter or buffer
+// under its dotted module name (PyTorch's state_dict names), F32, and string metadata. "family" names the model family that wrote the file
 // (absent: "dpt", the only family of older files and of the PyTorch reference's checkpoints).
 #pragma once
 #include <functional>

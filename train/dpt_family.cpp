@@ -81,6 +81,11 @@ std::vector<OptimiserGroup> DptFamily::optimiser_groups(const std::string& stage
   return {{"G", model_.named_generator_parameters(), hyper}, {"D", model_.disc->named_parameters("disc."), hyper}};
 }
 
+void DptFamily::set_stage_modes(const std::string& stage) {
+  model_.train(true);
+  if (vgg_) vgg_->eval();
+}
+
 std::unique_ptr<StageBatch> DptFamily::batch(const std::string& stage, int64_t step) {
   const uint64_t seed = stage_batch_seed(opts_.seed, stage);
   auto b = std::make_unique<DptBatch>();

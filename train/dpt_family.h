@@ -40,6 +40,9 @@ class DptFamily : public ModelFamily {
   int64_t batch_size(const std::string& stage) const override { return opts_.model.batch; }
   std::string describe_stage(const std::string& stage) const override;
   std::vector<OptimiserGroup> optimiser_groups(const std::string& stage) const override;
+  // Every network in train mode and VGG19 in eval mode; no DPT layer reads the mode, so this changes
+  // no number (it keeps the modes right should one be added).
+  void set_stage_modes(const std::string& stage) override;
   std::unique_ptr<StageBatch> batch(const std::string& stage, int64_t step) override;
   LossValues step(const std::string& stage, const StageBatch& batch, StageOptimisers& opt) override;
   std::vector<std::string> plotted_losses(const std::string& stage) const override;

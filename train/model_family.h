@@ -73,8 +73,8 @@ class ModelFamily {
   }
 
   // Puts each network in train or eval mode as `stage` needs (Module::train / eval; e.g. SCA-GAN's
-  // frozen PCT-Net runs in eval mode in phase 2). DPT has no mode-dependent layers.
-  virtual void set_stage_modes(const std::string& stage) {}
+  // frozen PCT-Net runs in eval mode in phase 2). Called at the start of every stage, resumed or not.
+  virtual void set_stage_modes(const std::string& stage) = 0;
 
   // Batch `step` (0-based) of the stage, on the model's device: a pure function of (seed, stage, step),
   // so that a resumed run sees exactly the batches of the uninterrupted run.

@@ -106,6 +106,7 @@ int run_one(const std::string& cfg_name, const std::string& stage, const StepsOp
   // generator does not need.
   opts.stages = inference ? DptFamily::stage_names().front() : stage;
   DptFamily family(opts, data);
+  family.set_stage_modes(opts.stages);
   std::unique_ptr<StageBatch> batch = family.batch(opts.stages, 0);
   StageOptimisers opt;
   for (const auto& g : family.optimiser_groups(opts.stages)) opt.add(g.name, std::make_unique<Adam>(g.params, g.hyper));
