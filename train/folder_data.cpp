@@ -6,7 +6,9 @@
 namespace dpt {
 
 FolderData::FolderData(const FolderDataOptions& o) : o_(o), index_(DatasetIndex::load(o.root, o.split)) {
-  index_.validate(static_cast<int>(o.H), static_cast<int>(o.W), /*decode_all=*/false, o.order);
+  // Every file decoded once (part indices 0..24 included), so a corrupt one fails here and not mid-run.
+  index_.validate(static_cast<int>(o.H), static_cast<int>(o.W), /*decode_all=*/true, o.order, /*threads=*/0,
+                  /*max_report=*/10, /*show_progress=*/true);
 }
 
 Batch FolderData::next(BatchKind kind, uint64_t salt, int64_t step) {

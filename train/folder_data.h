@@ -1,4 +1,4 @@
-// The trainer's DataSource over a dataset folder in the layout of ARCHITECTURE.md section 7: the index
+// The DPT family's data source (DptDataSource) over a dataset folder in the layout of ARCHITECTURE.md section 7: the index
 // (io/dataset.h) validated up front, batches from the prefetching loader (io/dataset_loader.h).
 #pragma once
 #include <memory>
@@ -20,7 +20,8 @@ struct FolderDataOptions {
 
 class FolderData : public DptDataSource {
  public:
-  // Loads and validates the index: an Error lists the first missing or mismatched files.
+  // Loads and validates the index, decoding every image and IUV map once (DatasetIndex::validate with
+  // decode_all, a progress line on large sets): an Error lists the first missing, corrupt or mismatched files.
   explicit FolderData(const FolderDataOptions& o);
   int64_t num_pairs() const override { return static_cast<int64_t>(index_.pairs().size()); }
   int64_t num_persons() const override { return static_cast<int64_t>(index_.multi_view_persons().size()); }

@@ -142,9 +142,17 @@ void RunFolder::check_start(const RunStart& start) const {
   std::ostringstream os;
   for (size_t i = 0; i < held.size() && i < 6; ++i) os << (i ? ", " : "") << held[i];
   if (held.size() > 6) os << ", ...";
-  DPT_FAIL("run folder " << out_ << " already holds a run (" << os.str()
-                         << "): continue it with --resume auto, replace it with --overwrite (deletes its checkpoints, "
-                            "logs, samples, plots and weights), or choose another --out");
+  const bool resumable = !list_dir(checkpoints_dir()).empty();
+  DPT_FAIL("run folder " << out_ << " already holds a run (" << os.str() << "): "
+                         << (resumable ? "continue it with --resume auto, replace" : "it has no checkpoint to resume from; replace")
+                         << " it with --overwrite (deletes its checkpoints, logs, samples, plots and weights), or choose "
+                            "another --out");
+}
+
+void RunFolder::precheck(const std::string& out, RunStart::Mode mode) {
+  RunStart start;
+  start.mode = mode;
+  RunFolder(out, {}).check_start(start);
 }
 
 void RunFolder::prepare(const RunStart& start) {

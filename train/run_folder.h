@@ -41,8 +41,9 @@ class RunFolder {
   // applies `start` (refuse / continue / overwrite), removes temporary files a killed writer left, and
   // creates checkpoints/, samples/, plots/. The lock is held until the last copy of this RunFolder is gone.
   void prepare(const RunStart& start);
-  // Transitional, until the trainer passes its RunStart: continue, keeping every log record.
-  void prepare() { prepare(RunStart::resume_at(stage_order_.back(), INT64_MAX)); }
+  // The refusals of prepare() for a start of this mode (another process holds the lock; Fresh: the
+  // folder holds a run), reading only: lets a tool refuse before its slow set-up (dataset decoding).
+  static void precheck(const std::string& out, RunStart::Mode mode);
   // <out>/config.json (atomic), the whole resolved configuration.
   void write_config(const Json& config);
   // Appends one JSON record (one line) to <out>/losses.jsonl and flushes it.

@@ -7,6 +7,7 @@
 #include "core/threading.h"
 #include "train/dpt_family.h"
 #include "train/folder_data.h"
+#include "train/run_folder.h"
 #include "train/trainer.h"
 
 using namespace dpt;
@@ -35,7 +36,9 @@ Trains Dense Pose Transfer in stages (ARCHITECTURE.md section 6): predictive -> 
   --threads N          CPU threads (default: all cores, or DPT_THREADS)
   --seed N             weight init and batch order
   --iuv-order bgr|rgb|auto   channel order of the IUV PNGs                                 [bgr]
-  --resume FILE|auto   continue a run exactly from a training checkpoint (auto: newest in --out)
+  --resume FILE|auto   continue a run exactly from a training checkpoint (auto: newest intact in --out)
+  --overwrite          replace the run in --out (deletes its checkpoints, logs, samples, plots, weights);
+                       without it (or --resume) a non-empty run folder is refused
   --init FILE          start from the weights of FILE (checkpoint or model.safetensors; same network
                        shapes, other settings allowed), e.g. --stages blending --init run/model.safetensors
   --set KEY=VALUE      override any config field (e.g. --set lambda_gan=0.2 --set sample_every=50)
@@ -49,7 +52,7 @@ Ctrl-C saves a checkpoint and exits; a non-finite loss stops with the last check
 int main(int argc, char** argv) {
   try {
     std::string preset = "cpu", resume, split = "train", order = "bgr";
-    bool print_config = false;
+    bool print_config = false, overwrite = false;
     std::vector<std::pair<std::string, std::string>> sets;
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
@@ -83,6 +86,7 @@ int main(int argc, char** argv) {
       else if (a == "--split") split = value();
       else if (a == "--iuv-order") order = value();
       else if (a == "--print-config") print_config = true;
+      else if (a == "--overwrite") overwrite = true;
       else throw Error("unknown option '" + a + "' (see --help)");
     }
     TrainOptions opts = load_train_options(preset_path(preset));
@@ -92,6 +96,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     opts.validate();
+    if (overwrite && !resume.empty()) throw Error("--overwrite and --resume exclude each other");
+    // Refuse a locked or (without --resume / --overwrite) non-empty run folder before the slow set-up.
+    RunFolder::precheck(opts.out, !resume.empty() ? RunStart::Continue : overwrite ? RunStart::Overwrite : RunStart::Fresh);
     set_num_threads(static_cast<int>(opts.threads));
     FolderDataOptions fo;
     fo.root = opts.data;
@@ -112,7 +119,7 @@ int main(int argc, char** argv) {
                  opts.data.c_str(), num_threads(), opts.out.c_str());
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    TrainResult r = train(opts, family, resume, &g_stop);
+    TrainResult r = train(opts, family, resume, &g_stop, overwrite);
     if (r.interrupted) return 130;
     std::fprintf(stderr, "done: %lld steps in %.1f s; weights in %s\n", static_cast<long long>(r.steps_run), r.seconds,
                  r.final_checkpoint.c_str());
