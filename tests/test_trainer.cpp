@@ -209,6 +209,15 @@ TEST_CASE("train/a resume with another seed, vgg or vgg_width_div is refused nam
   CHECK(contains(both, "lambda_l1 1.0 -> 3.0"));  // every differing field is named
   CHECK(contains(both, "seed 0 -> 2"));
   CHECK(loss_records(a.out).size() == records);  // a refused resume wrote nothing
+  // Other training data (one pair fewer): the data fingerprints differ.
+  const std::string other = dir + "/other";
+  REQUIRE(std::system(("cp -r " + data + " " + other + " && sed -i '$d' " + other + "/pairs-train.csv").c_str()) == 0);
+  FolderDataOptions fo_other = folder_options(other);
+  FolderData d_other(fo_other);
+  TrainOptions on_other = a;
+  on_other.data = other;  // the path itself is not compared, the lists are
+  on_other.predictive_steps = 2;
+  CHECK(contains(error_of([&] { train_dpt(on_other, d_other, ck); }), "data fingerprint"));
   // What does not change results may differ: logging, checkpoint cadence, threads, the run's length.
   o = a;
   o.log_every = 7;
@@ -347,6 +356,16 @@ TEST_CASE("train/options: presets, overrides and errors") {
   CHECK(back.to_json().dump() == o.to_json().dump());
   CHECK(o.to_json().contains("lambda_gan"));
   CHECK(o.to_json().contains("keep_last"));
+}
+
+TEST_CASE("train/options: every preset loads and validates") {
+  for (const char* name : {"tiny", "cpu", "paper"}) {
+    CAPTURE(name);
+    TrainOptions o = load_train_options(preset_path(name));
+    o.data = "somewhere";
+    CHECK_NOTHROW(o.validate());
+    CHECK(o.preset == name);
+  }
 }
 
 TEST_CASE("train/options: every field is type- and range-checked, naming the key") {

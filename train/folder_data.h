@@ -1,5 +1,6 @@
-// The DPT family's data source (DptDataSource) over a dataset folder in the layout of ARCHITECTURE.md section 7: the index
-// (io/dataset.h) validated up front, batches from the prefetching loader (io/dataset_loader.h).
+// The DPT family's data source (DptDataSource) over a dataset folder in the layout of ARCHITECTURE.md
+// section 7: the index (io/dataset.h) validated up front, batches from the prefetching loader
+// (io/dataset_loader.h).
 #pragma once
 #include <memory>
 #include <string>
