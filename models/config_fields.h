@@ -115,15 +115,26 @@ std::vector<ConfigField> list_fields(const Part& part) {
 // Every field as one flat JSON object (declaration order, or sorted by key).
 Json fields_to_json(const std::vector<ConfigField>& fields, bool sorted = false);
 
-// "key a -> b" for every field where a and b differ and keep(part) is true, comma-separated.
+// "key a -> b" for every field where a and b differ and keep(part) is true, comma-separated, in a's
+// order (a field only one side has shows as "(absent)").
 template <class Keep>
 std::string field_differences(const std::vector<ConfigField>& a, const std::vector<ConfigField>& b, Keep keep) {
   std::string out;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    if (!keep(a[i].part)) continue;
-    const std::string sa = a[i].value.dump(), sb = b[i].value.dump();
-    if (sa != sb) out += (out.empty() ? "" : ", ") + a[i].key + " " + sa + " -> " + sb;
+  auto add = [&out](const std::string& key, const std::string& sa, const std::string& sb) {
+    if (sa != sb) out += (out.empty() ? "" : ", ") + key + " " + sa + " -> " + sb;
+  };
+  auto find = [](const std::vector<ConfigField>& v, const std::string& key) -> const ConfigField* {
+    for (const auto& f : v)
+      if (f.key == key) return &f;
+    return nullptr;
+  };
+  for (const auto& fa : a) {
+    if (!keep(fa.part)) continue;
+    const ConfigField* fb = find(b, fa.key);
+    add(fa.key, fa.value.dump(), fb ? fb->value.dump() : "(absent)");
   }
+  for (const auto& fb : b)
+    if (keep(fb.part) && !find(a, fb.key)) add(fb.key, "(absent)", fb.value.dump());
   return out;
 }
 

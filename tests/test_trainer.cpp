@@ -429,5 +429,5 @@ TEST_CASE("train/resume compares exactly the fields that change results (derived
   CHECK(resume_differences(a, b).empty());
   b.seed = 4;
   b.model.ndf = 16;
-  CHECK(resume_differences(a, b) == "ndf 64 -> 16, seed 0 -> 4");
+  CHECK(resume_differences(a, b) == "seed 0 -> 4, ndf 64 -> 16");
 }

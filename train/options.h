@@ -82,11 +82,16 @@ struct RunSettings {
 struct TrainOptions : ResultSettings, DptSchedule, RunSettings {
   Config model;                  // the DPT family's configuration (the checkpoints' dpt_config)
 
+  // The generic parts and the parts of `family` only: "family" is visited first, so that a JSON object
+  // naming another family is read with that family's keys (its parts join here, e.g. an SCA config and
+  // schedule; keys such as H, W, lr may then mean that family's fields).
   template <class V>
   void visit_fields(V& v) {
-    model.visit_fields(v);
     ResultSettings::visit_fields(v);
-    DptSchedule::visit_fields(v);
+    if (family == "dpt") {
+      model.visit_fields(v);
+      DptSchedule::visit_fields(v);
+    }
     RunSettings::visit_fields(v);
   }
   std::vector<ConfigField> fields() const { return list_fields(*this); }
