@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "layers/batch_norm.h"
 #include "ops/batch_norm.h"
 #include "ops/contextual_loss.h"
 #include "ops/dropout.h"
@@ -43,6 +44,22 @@ TEST_CASE("emu/batch_norm") {
         expect_close(rm_dev.to(Device::cpu()), rm_cpu, parity_atol(dt), parity_rtol(dt), what + ": running_mean");
         expect_close(rv_dev.to(Device::cpu()), rv_cpu, parity_atol(dt), parity_rtol(dt), what + ": running_var");
       }
+}
+
+TEST_CASE("emu/batch_norm2d layer: to(device) moves the buffers, train mode updates them there") {
+  DPT_REQUIRE_CUDA();
+  BatchNorm2d cpu(3), dev(3);
+  dev.to(cuda_dev());
+  for (auto& t : dev.named_state()) CHECK(t.second.device().is_cuda());
+  Tensor x = uniform_tensor({2, 3, 6, 5}, 190, DType::F32, -2.0, 3.0);
+  for (int step = 0; step < 2; ++step) {
+    expect_close(dev.forward(x.to(cuda_dev())).to(Device::cpu()), cpu.forward(x), 1e-5, 1e-5, "train forward");
+    for (auto& t : dev.named_buffers())
+      expect_close(t.second.to(Device::cpu()), cpu.state_dict().at(t.first), 1e-6, 1e-6, t.first + " on the device");
+  }
+  dev.eval();
+  cpu.eval();
+  expect_close(dev.forward(x.to(cuda_dev())).to(Device::cpu()), cpu.forward(x), 1e-5, 1e-5, "eval forward");
 }
 
 TEST_CASE("emu/reflection_pad2d") {
