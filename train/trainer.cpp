@@ -1,7 +1,8 @@
 // The generic training loop (see trainer.h). Note [resume]: batches are functions of (seed, stage, step),
 // weights and Adam moments are saved as float32 (the values themselves), so N steps + resume + N steps
-// reproduce 2N uninterrupted steps bit for bit (at any thread count where the ops are thread-count
-// independent; see the README's Training section).
+// reproduce 2N uninterrupted steps bit for bit at the same thread count. (Our own kernels give the same
+// bits at any thread count; OpenBLAS's threaded sgemm, behind Linear and the Gram matrices, does not, so
+// stages that use those can differ in the last bits between thread counts: README, Training.)
 #include "train/trainer.h"
 
 #include <cmath>
