@@ -93,8 +93,11 @@ void* CachingAllocator::allocate(size_t bytes) {
       empty_cache();  // out of memory: give the cache back and try once more
       p = raw_->raw_alloc(sz);
     }
+    const size_t available = raw_->available_bytes();
     DPT_CHECK(p, "out of memory allocating " << bytes << " bytes (" << gib(bytes) << "; " << gib(stats().current_bytes)
-                                             << " in use by tensors)");
+                                             << " in use by tensors"
+                                             << (available != SIZE_MAX ? ", " + gib(available) + " available" : "")
+                                             << ")");
   }
   std::lock_guard<std::mutex> lock(im->mu);
   im->block_bytes[p] = sz;
@@ -140,9 +143,27 @@ void CachingAllocator::reset_peak() {
 
 namespace {
 
+// MemAvailable of /proc/meminfo in bytes, SIZE_MAX when unreadable.
+size_t host_available_bytes() {
+  std::FILE* f = std::fopen("/proc/meminfo", "r");
+  if (!f) return SIZE_MAX;
+  char line[256];
+  size_t kb = SIZE_MAX;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "MemAvailable: %zu kB", &kb) == 1) break;
+  std::fclose(f);
+  return kb == SIZE_MAX ? SIZE_MAX : kb * 1024;
+}
+
 class HostRawAllocator : public RawAllocator {
  public:
-  void* raw_alloc(size_t bytes) override { return std::aligned_alloc(64, bytes); }
+  // A large block beyond what the host can give now is refused (nullptr: the caching allocator empties
+  // its cache, retries, then reports). Linux would grant it and kill the process when it is touched.
+  void* raw_alloc(size_t bytes) override {
+    if (bytes >= (size_t(64) << 20) && bytes > host_available_bytes()) return nullptr;
+    return std::aligned_alloc(64, bytes);
+  }
+  size_t available_bytes() const override { return host_available_bytes(); }
   void raw_free(void* p, size_t) override { std::free(p); }
   void copy(void* dst, const void* src, size_t bytes, int) override { std::memcpy(dst, src, bytes); }
   void memset_zero(void* p, size_t bytes) override { std::memset(p, 0, bytes); }

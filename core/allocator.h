@@ -29,6 +29,8 @@ class RawAllocator {
   // The device's total memory: a request above it is refused at once, naming both sizes, instead of
   // being tried (the host's allocator may promise memory it cannot provide). SIZE_MAX: unknown.
   virtual size_t capacity_bytes() const { return SIZE_MAX; }
+  // Memory a new allocation could get now (for error messages); SIZE_MAX: unknown.
+  virtual size_t available_bytes() const { return SIZE_MAX; }
 };
 
 // No single allocation may exceed this (256 TiB), whatever the device: a larger request is a wrapped or
