@@ -313,8 +313,7 @@ std::string RunFolder::latest_checkpoint() const {
       SafetensorsFile::read(*it);  // parses the header and verifies the checksum
       return *it;
     } catch (const Error& e) {
-      std::fprintf(stderr, "warning: skipping the corrupt checkpoint %s (%s); trying the one before it\n",
-                   it->c_str(), e.what());
+      std::fprintf(stderr, "warning: skipping a corrupt checkpoint: %s; trying the one before it\n", e.what());
     }
   }
   return "";
