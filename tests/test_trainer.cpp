@@ -175,6 +175,27 @@ TEST_CASE("train/2N steps equal N steps + resume + N steps, bit for bit") {
   std::system(("rm -rf " + dir).c_str());
 }
 
+TEST_CASE("train/the predictive stage gives the same bits at any thread count") {
+  // Its ops are all our own kernels (thread-count independent by construction); stages that call OpenBLAS
+  // (Linear, Gram) are bit-exact only at a fixed thread count (README, Training).
+  const std::string dir = temp_dir("threads");
+  const std::string data = make_dataset(dir + "/data", 32, 32);
+  FolderDataOptions fo = folder_options(data);
+  std::vector<std::vector<double>> weights;
+  for (int threads : {1, 3}) {
+    set_num_threads(threads);
+    TrainOptions o = tiny_options(data, dir + "/t" + std::to_string(threads));
+    o.stages = "predictive";
+    o.predictive_steps = 3;
+    FolderData d(fo);
+    train_dpt(o, d);
+    weights.push_back(weights_of(o.out + "/model.safetensors"));
+  }
+  set_num_threads(2);
+  CHECK(weights[0] == weights[1]);
+  std::system(("rm -rf " + dir).c_str());
+}
+
 TEST_CASE("train/a resume with another seed, vgg or vgg_width_div is refused naming the field") {
   set_num_threads(2);
   const std::string dir = temp_dir("resume_refused");
