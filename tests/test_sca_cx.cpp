@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "core/autograd.h"
+#include "core/rng.h"
+#include "core/threading.h"
 #include "ops/contextual_loss.h"
 #include "ops/elementwise.h"
 #include "tests/test_sca_util.h"
@@ -114,6 +116,30 @@ TEST_CASE("ops/contextual_loss first-maximum tie rule and errors") {
   CHECK(contains(error_of([&] { contextual_loss(fT, Tensor::zeros({1, 4, 2, 2}, DType::F64)); }),
                  "contextual_loss: featT and featI must be [N, C, H, W] with the same N and C, got [1, 3, 1, 4] and "
                  "[1, 4, 2, 2]"));
+}
+
+TEST_CASE("ops/contextual_loss is independent of the thread count") {
+  // Bitwise the same loss and gradient with 1, 2 and 3 threads (packed GEMM over column chunks, column
+  // and row passes with fixed summation orders). 600 generated positions: several column chunks.
+  const int saved = num_threads();
+  auto run = [](int threads) {
+    set_num_threads(threads);
+    Generator g(17);
+    Tensor fT = Tensor::empty({2, 24, 20, 30}), fI = Tensor::empty({2, 24, 20, 30});
+    uniform_(fT, 0, 1, g);
+    uniform_(fI, 0, 1, g);
+    fI.set_requires_grad(true);
+    Tensor l = contextual_loss(fT, fI);
+    l.backward();
+    return std::vector<Tensor>{l.detach(), fI.grad()};
+  };
+  std::vector<Tensor> one = run(1);
+  for (int threads : {2, 3}) {
+    std::vector<Tensor> many = run(threads);
+    expect_golden(many[0], one[0], 0, "loss with " + std::to_string(threads) + " threads");
+    expect_golden(many[1], one[1], 0, "gradient with " + std::to_string(threads) + " threads");
+  }
+  set_num_threads(saved);
 }
 
 TEST_CASE("golden/sca/cx_loss") {

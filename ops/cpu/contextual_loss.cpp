@@ -1,6 +1,7 @@
-// CPU contextual loss (ops/contextual_loss.h): BLAS GEMMs for the cosine matrix and its VJP; the column
-// passes (min, sum of w, gradient) over blocks of generated positions i, the row pass (max over i) over
-// target positions j. Every sum has a fixed order: results do not depend on the thread count.
+// CPU contextual loss (ops/contextual_loss.h): packed GEMMs (Note [packed GEMM]) for the cosine matrix and
+// its VJP, parallel over column chunks; the column passes (min, sum of w, gradient) over blocks of
+// generated positions i, the row pass (max over i) over target positions j. Every sum has a fixed order:
+// results do not depend on the thread count (OpenBLAS's sgemm does not promise that, so it is not used).
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -8,12 +9,30 @@
 #include "core/threading.h"
 #include "ops/contextual_loss.h"
 #include "ops/contextual_loss_math.h"
-#include "ops/cpu/cblas_typed.h"
+#include "ops/cpu/packed_gemm.h"
 
 namespace dpt::cpu {
 
 namespace {
 constexpr int64_t kColBlock = 64;  // generated positions per task in the column passes
+
+// C[M, N] (row stride ldc) = A B with A(i, k) = a[i ars + k acs], B(k, j) = b[k brs + j bcs]: A packed once,
+// tasks own chunks of columns, so every element sums over k in the same order for any thread count.
+template <class T>
+void gemm_columns(int64_t M, int64_t N, int64_t K, const T* a, int64_t ars, int64_t acs, const T* b, int64_t brs,
+                  int64_t bcs, T* c, int64_t ldc) {
+  AlignedBuffer<T> ap(packed_a_size<T>(M, K));
+  pack_a<T>(M, K, a, ars, acs, ap.data());
+  const int64_t nr = gemm_tile<T>().nr, chunk = (256 + nr - 1) / nr * nr;
+  parallel_for((N + chunk - 1) / chunk, 1, [&](int64_t t0, int64_t t1) {
+    AlignedBuffer<T> bp(packed_b_size<T>(K, chunk));
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t j0 = t * chunk, nc = std::min(chunk, N - j0);
+      pack_b<T>(K, nc, b + j0 * bcs, brs, bcs, bp.data());
+      gemm_packed<T>(M, nc, K, ap.data(), bp.data(), c + j0, ldc, false, nullptr);
+    }
+  });
+}
 
 // X [N, C, P] -> Xn = (X - mu) / ||X - mu|| per (n, position); rnorm [N, P] (optional).
 template <class T>
@@ -64,8 +83,8 @@ void contextual_loss_forward(const Tensor& Tt, const Tensor& It, const CxParams&
       T* d = pd + n * PT * PI;
       double* cs = col + n * PI * 3;
       double* rs = row + n * PT * 2;
-      // cos [PT, PI] = Tn[n]^T In[n]
-      blas::gemm(true, false, PT, PI, C, T(1), tn + n * C * PT, PT, in + n * C * PI, PI, T(0), d, PI);
+      // cos [PT, PI] = Tn[n]^T In[n]: A(j, c) = Tn[n][c, j], B(c, i) = In[n][c, i]
+      gemm_columns<T>(PT, PI, C, tn + n * C * PT, 1, PT, in + n * C * PI, PI, 1, d, PI);
       // Columns: d, min over j (first), then the sum of w over j.
       parallel_for((PI + kColBlock - 1) / kColBlock, 1, [&](int64_t b, int64_t e) {
         const int64_t i0 = b * kColBlock, i1 = std::min(PI, e * kColBlock);
@@ -155,7 +174,7 @@ void contextual_loss_backward(const CxSaved& s, const Tensor& g, const CxParams&
       });
       // dIn [C, PI] = Tn[n] [C, PT] dcos [PT, PI], then through the normalisation.
       T* dn = pdi + n * C * PI;
-      blas::gemm(false, false, C, PI, PT, T(1), tn + n * C * PT, PT, dcos.data(), PI, T(0), dn, PI);
+      gemm_columns<T>(C, PI, PT, tn + n * C * PT, PT, 1, dcos.data(), PI, 1, dn, PI);
       const T* inn = in + n * C * PI;
       parallel_for((PI + kColBlock - 1) / kColBlock, 1, [&](int64_t b, int64_t e) {
         const int64_t i0 = b * kColBlock, i1 = std::min(PI, e * kColBlock);
