@@ -147,6 +147,9 @@ TEST_CASE("hostile/run_folder/a non-empty folder is refused without writing anyt
   // Without a checkpoint there is nothing to resume: the message says so.
   REQUIRE(std::remove((out + "/checkpoints/blending-0000006.safetensors").c_str()) == 0);
   CHECK_ERROR(f.prepare(RunStart::fresh()), "no checkpoint to resume from", "--overwrite");
+  // --resume auto that found no checkpoint (Continue from nothing) still keeps a run's weights.
+  CHECK_ERROR(f.prepare(RunStart::resume_at("", 0)), "no intact checkpoint", "model.safetensors", "--overwrite");
+  CHECK_FALSE(file_exists(out + "/.lock"));
   // Empty standard subfolders and the lock file alone are not a run.
   const std::string empty = temp_dir("hostile_nonempty") + "/empty";
   REQUIRE(std::system(("mkdir -p " + empty + "/checkpoints " + empty + "/plots && touch " + empty + "/.lock").c_str()) ==

@@ -149,6 +149,24 @@ void RunFolder::check_start(const RunStart& start) const {
                             "another --out");
 }
 
+// Continue from nothing (--resume auto found no intact checkpoint): fine for what a run killed before
+// its first checkpoint leaves (config, log, samples, plots), refused where a run's results are.
+void RunFolder::check_restart() const {
+  std::vector<std::string> results;
+  for (const std::string& n : list_dir(checkpoints_dir()))
+    if (!is_atomic_tmp(n)) results.push_back("checkpoints/" + n);
+  std::vector<std::string> weights = stage_order_;
+  weights.push_back("model");
+  for (const std::string& w : weights)
+    if (file_exists(weights_path(w))) results.push_back(w + ".safetensors");
+  if (results.empty()) return;
+  std::ostringstream os;
+  for (size_t i = 0; i < results.size() && i < 4; ++i) os << (i ? ", " : "") << results[i];
+  if (results.size() > 4) os << ", ...";
+  DPT_FAIL("run folder " << out_ << " has no intact checkpoint to resume from but holds a run's results (" << os.str()
+                         << "): replace it with --overwrite, or choose another --out");
+}
+
 void RunFolder::precheck(const std::string& out, RunStart::Mode mode) {
   RunStart start;
   start.mode = mode;
@@ -158,7 +176,10 @@ void RunFolder::precheck(const std::string& out, RunStart::Mode mode) {
 void RunFolder::prepare(const RunStart& start) {
   // Refusals first, before anything is written (not even the lock file); then again under the lock,
   // which closes the race with a process that started in between.
-  if (!lock_fd_) check_start(start);
+  if (!lock_fd_) {
+    check_start(start);
+    if (start.mode == RunStart::Continue && start.stage.empty()) check_restart();
+  }
   make_dirs(out_);
   if (!lock_fd_) {
     const int fd = ::open(lock_path().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);

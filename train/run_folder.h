@@ -18,7 +18,9 @@ namespace dpt {
 struct RunStart {
   enum Mode {
     Fresh,      // refuse a non-empty folder (the default: a finished run is never silently mixed)
-    Continue,   // resume: keep the folder; losses.jsonl keeps only records up to (stage, step)
+    Continue,   // resume: keep the folder; losses.jsonl keeps only records up to (stage, step). With
+                // stage "" (--resume auto found no checkpoint): start over, keeping no record; refused
+                // when the folder holds checkpoints or weights (a run's results)
     Overwrite,  // --overwrite: delete the previous run's checkpoints, logs, samples, plots and weights
   };
   Mode mode = Fresh;
@@ -83,6 +85,7 @@ class RunFolder {
   int stage_index(const std::string& stage) const;  // position in stage_order (its size when unknown)
   std::vector<std::string> previous_run_files() const;
   void check_start(const RunStart& start) const;  // the refusals of prepare(), reading only
+  void check_restart() const;                      // Continue from nothing: no results to lose
   void truncate_log_after(const std::string& stage, int64_t step) const;
 
   std::string out_;

@@ -109,7 +109,7 @@ std::string latest_checkpoint(const std::string& out_dir, const ModelFamily& fam
 }
 
 TrainResult train(const TrainOptions& opts, ModelFamily& family, const std::string& resume, const std::atomic<bool>* stop,
-                  bool overwrite) {
+                  RunStart::Mode existing) {
   // Checks first: nothing is written to the run folder until every one has passed.
   opts.validate();
   DPT_CHECK(opts.family == family.name(), "options name the model family '" << opts.family << "' but the trainer got '"
@@ -133,7 +133,7 @@ TrainResult train(const TrainOptions& opts, ModelFamily& family, const std::stri
                  static_cast<long long>(from.step));
   }
   folder.prepare(from.active() ? RunStart::resume_at(from.stage, from.step)
-                              : overwrite ? RunStart::overwrite() : RunStart::fresh());
+                              : RunStart{existing, "", 0});
   folder.write_config(opts.to_json());
 
   Run run{opts, family, folder, stop, {}};

@@ -98,7 +98,8 @@ int main(int argc, char** argv) {
     opts.validate();
     if (overwrite && !resume.empty()) throw Error("--overwrite and --resume exclude each other");
     // Refuse a locked or (without --resume / --overwrite) non-empty run folder before the slow set-up.
-    RunFolder::precheck(opts.out, !resume.empty() ? RunStart::Continue : overwrite ? RunStart::Overwrite : RunStart::Fresh);
+    const RunStart::Mode existing = !resume.empty() ? RunStart::Continue : overwrite ? RunStart::Overwrite : RunStart::Fresh;
+    RunFolder::precheck(opts.out, existing);
     set_num_threads(static_cast<int>(opts.threads));
     FolderDataOptions fo;
     fo.root = opts.data;
@@ -119,7 +120,7 @@ int main(int argc, char** argv) {
                  opts.data.c_str(), num_threads(), opts.out.c_str());
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    TrainResult r = train(opts, family, resume, &g_stop, overwrite);
+    TrainResult r = train(opts, family, resume, &g_stop, existing);
     if (r.interrupted) return 130;
     std::fprintf(stderr, "done: %lld steps in %.1f s; weights in %s\n", static_cast<long long>(r.steps_run), r.seconds,
                  r.final_checkpoint.c_str());
