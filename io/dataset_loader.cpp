@@ -3,6 +3,7 @@
 #include "io/dataset_loader.h"
 
 #include <cstring>
+#include <system_error>
 
 #include "core/error.h"
 #include "io/dataset_sampling.h"
@@ -78,7 +79,12 @@ DataLoader::DataLoader(DatasetIndex index, LoaderOptions opt) : index_(std::move
   DPT_CHECK(opt_.first_batch >= 0, "loader: first_batch must be >= 0, got " << opt_.first_batch);
   DPT_CHECK(opt_.workers >= 0 && opt_.prefetch >= 1, "loader: need workers >= 0 and prefetch >= 1");
   next_to_make_ = next_to_return_ = opt_.first_batch;
-  for (int t = 0; t < opt_.workers; ++t) threads_.emplace_back([this] { worker(); });
+  try {
+    for (int t = 0; t < opt_.workers; ++t) threads_.emplace_back([this] { worker(); });
+  } catch (const std::system_error&) {
+    // No more threads (a system limit): the workers started so far decode, or next() itself when none
+    // started. Throwing here would leave joinable threads behind, which terminates the process.
+  }
 }
 
 DataLoader::~DataLoader() {
