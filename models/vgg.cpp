@@ -91,8 +91,14 @@ std::unique_ptr<VGG19Features> VGG19Features::random(int64_t width_div, Generato
   return from_state_dict(sd, "random VGG19");
 }
 
-std::map<std::string, Tensor> VGG19Features::forward(const Tensor& y) const {
+std::map<std::string, Tensor> VGG19Features::forward(const Tensor& y) const { return forward_to(y, "relu5_2"); }
+
+std::map<std::string, Tensor> VGG19Features::forward_to(const Tensor& y, const std::string& last_tap,
+                                                        bool normalise) const {
   DPT_CHECK(y.dim() == 4 && y.size(1) == 3, "VGG19Features: input must be [N, 3, H, W], got " << y.shape_str());
+  bool known = false;
+  for (const char* t : kVggTaps) known = known || last_tap == t;
+  DPT_CHECK(known, "VGG19Features: unknown tap '" << last_tap << "' (relu1_2, relu2_2, relu3_2, relu4_2, relu5_2)");
   const DType dt = y.dtype();
   std::vector<double> scale(3), shift(3);
   for (int c = 0; c < 3; ++c) {  // ((y + 1)/2 - mean)/std = y * (0.5/std) + (0.5 - mean)/std
@@ -101,7 +107,7 @@ std::map<std::string, Tensor> VGG19Features::forward(const Tensor& y) const {
   }
   Tensor a = Tensor::from_vector(scale, {1, 3, 1, 1}).to(dt).to(y.device());
   Tensor b = Tensor::from_vector(shift, {1, 3, 1, 1}).to(dt).to(y.device());
-  Tensor x = y * a + b;
+  Tensor x = normalise ? y * a + b : y;
   std::map<std::string, Tensor> feats;
   size_t ci = 0;
   for (const VggStep& s : kSteps) {
@@ -111,6 +117,7 @@ std::map<std::string, Tensor> VGG19Features::forward(const Tensor& y) const {
     }
     x = relu(convs[ci++].second->forward(x));
     if (s.tap) feats[s.tap] = x;
+    if (s.tap && last_tap == s.tap) break;
   }
   return feats;
 }

@@ -31,6 +31,9 @@ class VGG19Features : public Module {
   // y [N, 3, H, W] in [-1, 1] -> {tap: feature map}; the input is normalised as ((y+1)/2 - mean)/std
   // with ImageNet's mean/std. Differentiable w.r.t. y.
   std::map<std::string, Tensor> forward(const Tensor& y) const;
+  // The same, stopping after `last_tap` (one of kVggTaps; every tap up to it is returned). normalise =
+  // false feeds y as it is (SCA-GAN's cx_preprocess "none").
+  std::map<std::string, Tensor> forward_to(const Tensor& y, const std::string& last_tap, bool normalise = true) const;
 
   // conv index i (0, 2, 5, ...) -> layer, in network order.
   std::vector<std::pair<int, std::unique_ptr<Conv2d>>> convs;
