@@ -35,8 +35,12 @@ void TrainOptions::set(const std::string& kv) {
 void TrainOptions::validate() const {
   FieldValidator check{"options"};
   visit_const(*this, check);
-  model.validate();
-  DPT_CHECK(!data.empty(), "no dataset: pass --data DIR (a folder in the layout of ARCHITECTURE.md section 7)");
+  if (family == "sca")
+    sca.validate();
+  else
+    model.validate();
+  DPT_CHECK(!data.empty(), "no dataset: pass --data DIR (a folder in the layout of "
+                               << (family == "sca" ? "SCA.md section 1" : "ARCHITECTURE.md section 7") << ")");
   DPT_CHECK(64 % vgg_width_div == 0, "options: 'vgg_width_div' must divide 64, got " << vgg_width_div);
 }
 

@@ -14,6 +14,7 @@
 #include "io/json.h"
 #include "models/config_fields.h"
 #include "models/dpt/config.h"
+#include "models/sca/config.h"
 
 namespace dpt {
 
@@ -26,7 +27,7 @@ struct ResultSettings {
   template <class V>
   void visit_fields(V& v) {
     const auto P = ConfigPart::Results;
-    v(P, "family", family, Choices{"dpt"});
+    v(P, "family", family, Choices{"dpt", "sca"});
     v(P, "seed", seed, IntRange{0});
     v(P, "vgg", vgg, Choices{});
     v(P, "vgg_width_div", vgg_width_div, IntRange{1, 64});
@@ -79,8 +80,19 @@ struct RunSettings {
   }
 };
 
-struct TrainOptions : ResultSettings, DptSchedule, RunSettings {
+// The SCA-GAN family's data settings beyond its sca_config (train/sca_data_source.h).
+struct ScaDataSettings {
+  std::string edges = "auto";  // edge maps: files (<root>/trainE/diff), xdog (computed), auto (files if present)
+
+  template <class V>
+  void visit_fields(V& v) {
+    v(ConfigPart::Data, "edges", edges, Choices{"auto", "files", "xdog"});
+  }
+};
+
+struct TrainOptions : ResultSettings, DptSchedule, RunSettings, ScaDataSettings {
   Config model;                  // the DPT family's configuration (the checkpoints' dpt_config)
+  ScaConfig sca;                 // the SCA-GAN family's configuration (the checkpoints' sca_config)
 
   // The generic parts and the parts of `family` only: "family" is visited first, so that a JSON object
   // naming another family is read with that family's keys (its parts join here, e.g. an SCA config and
@@ -91,6 +103,11 @@ struct TrainOptions : ResultSettings, DptSchedule, RunSettings {
     if (family == "dpt") {
       model.visit_fields(v);
       DptSchedule::visit_fields(v);
+    }
+    if (family == "sca") {  // phases pctnet, isnet; their lengths are sca_config's niter fields
+      sca.visit_fields(v);
+      ScaDataSettings::visit_fields(v);
+      v(ConfigPart::Schedule, "stages", stages, Choices{});
     }
     RunSettings::visit_fields(v);
   }
