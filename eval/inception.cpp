@@ -1,5 +1,5 @@
 // Inception-v3 for IS / FID (eval/inception.h): the layer table, loading with BatchNorm folding, and the
-// forward pass built from the engine's ops (conv2d, relu, cat, linear) and eval/inception_ops.h.
+// forward pass built from the engine's ops (conv2d, relu, pooling, cat, mean, linear, interpolate).
 #include "eval/inception.h"
 
 #include <cmath>
@@ -8,11 +8,12 @@
 
 #include "core/autograd.h"
 #include "core/error.h"
-#include "eval/inception_ops.h"
 #include "io/safetensors.h"
 #include "ops/conv2d.h"
 #include "ops/elementwise.h"
+#include "ops/interpolate.h"
 #include "ops/linear.h"
+#include "ops/pool2d.h"
 #include "ops/reduce.h"
 
 namespace dpt::eval {
@@ -197,9 +198,8 @@ InceptionV3 InceptionV3::from_tensors(const std::map<std::string, Tensor>& tenso
     Conv layer;
     fold_bn(get(p + ".conv.weight"), get(p + ".bn.weight"), get(p + ".bn.bias"), get(p + ".bn.running_mean"),
             get(p + ".bn.running_var"), p, layer.w, layer.b);
-    layer.stride = c.stride;
-    layer.pad_h = c.pad_h;
-    layer.pad_w = c.pad_w;
+    layer.params.stride = c.stride;
+    layer.params.padding = Hw(c.pad_h, c.pad_w);
     net.convs_[p] = layer;
   }
   net.fc_w_ = get("fc.weight").to(DType::F32).contiguous();
@@ -211,14 +211,24 @@ Tensor InceptionV3::conv(const std::string& name, const Tensor& x) const {
   const auto it = convs_.find(name);
   DPT_CHECK(it != convs_.end(), "Inception-v3: no convolution named '" << name << "'");
   const Conv& c = it->second;
-  if (c.w.size(2) == c.w.size(3) && c.pad_h == c.pad_w) {  // square: the engine's conv2d
-    ConvParams p;
-    p.stride = c.stride;
-    p.padding = c.pad_h;
-    return relu(conv2d(x, c.w, c.b, p));
-  }
-  return relu(conv2d_rect(x, c.w, c.b, c.stride, c.pad_h, c.pad_w));  // 1x7, 7x1, 1x3, 3x1
+  return relu(conv2d(x, c.w, c.b, c.params));  // 3x3, 1x7, 7x1, 1x3, 3x1, ...
 }
+
+void InceptionV3::to(Device device) {
+  for (auto& [name, c] : convs_) {
+    c.w = c.w.to(device);
+    c.b = c.b.to(device);
+  }
+  fc_w_ = fc_w_.to(device);
+  fc_b_ = fc_b_.to(device);
+}
+
+namespace {
+// torchvision's pools: F.max_pool2d(x, 3, stride=2) and F.avg_pool2d(x, 3, stride=1, padding=1)
+// (count_include_pad=True, ops/pool2d.h).
+Tensor max_pool3x3_s2(const Tensor& x) { return max_pool2d(x, PoolParams{3, 2, 0}); }
+Tensor avg_pool3x3_s1_p1(const Tensor& x) { return avg_pool2d(x, PoolParams{3, 1, 1}); }
+}  // namespace
 
 // torchvision's InceptionA: 1x1 | 1x1 -> 5x5 | 1x1 -> 3x3 -> 3x3 | avg pool -> 1x1.
 Tensor InceptionV3::block_a(const std::string& p, const Tensor& x) const {
@@ -269,9 +279,10 @@ Tensor InceptionV3::block_e(const std::string& p, const Tensor& x) const {
 
 InceptionOutput InceptionV3::forward(const Tensor& x_in) const {
   DPT_CHECK(x_in.defined() && x_in.dim() == 4 && x_in.size(1) == 3 && x_in.dtype() == DType::F32 &&
-                x_in.device().is_cpu(),
-            "Inception-v3: input must be float32 [N, 3, H, W] on the CPU, got "
-                << (x_in.defined() ? x_in.describe() : "an undefined tensor"));
+                x_in.device() == device(),
+            "Inception-v3: input must be float32 [N, 3, H, W] on " << device().str() << " (the network's device), got "
+                                                                    << (x_in.defined() ? x_in.describe()
+                                                                                       : "an undefined tensor"));
   // The smallest input for which every stage has an output (torchvision's documented minimum).
   DPT_CHECK(x_in.size(2) >= 75 && x_in.size(3) >= 75,
             "Inception-v3: input " << x_in.shape_str() << " is smaller than 75x75 (the metrics use 299x299)");
@@ -292,7 +303,7 @@ InceptionOutput InceptionV3::forward(const Tensor& x_in) const {
   x = block_e("Mixed_7b", x);                           // [N, 2048, 8, 8]
   x = block_e("Mixed_7c", x);                           // [N, 2048, 8, 8]
   InceptionOutput out;
-  out.pool = global_avg_pool(x);                        // [N, 2048]
+  out.pool = mean(x.reshape({x.size(0), x.size(1), x.size(2) * x.size(3)}), 2);  // [N, 2048]: adaptive avg pool
   out.logits = linear(out.pool, fc_w_, fc_b_);          // [N, 1000] (dropout is the identity in eval mode)
   return out;
 }
@@ -306,7 +317,8 @@ Tensor inception_input(const Image8& img) {
   float* p = chw.data<float>();
   for (int64_t i = 0; i < HW; ++i)
     for (int64_t c = 0; c < 3; ++c) p[c * HW + i] = static_cast<float>(img.pixels[i * 3 + c] / 255.0);
-  Tensor x = resize_bilinear(chw, kInceptionSize, kInceptionSize);
+  Tensor x = interpolate(chw.reshape({1, 3, H, W}), kInceptionSize, kInceptionSize, InterpMode::Bilinear)
+                 .reshape({3, kInceptionSize, kInceptionSize});
   float* q = x.data<float>();
   for (int64_t i = 0; i < x.numel(); ++i) q[i] = 2.0f * q[i] - 1.0f;
   return x;

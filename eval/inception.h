@@ -1,5 +1,6 @@
 // Inception-v3 with torchvision's layout and weight names, for the Inception Score and FID of dpt-eval:
-// inference only, float32 on the CPU, each eval-mode BatchNorm folded into its convolution at load time.
+// inference only, float32 on the CPU or a CUDA device, built from the engine's ops (conv2d with per-axis
+// kernels, max/avg pooling, interpolate), each eval-mode BatchNorm folded into its convolution at load time.
 #pragma once
 #include <map>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "core/tensor.h"
 #include "io/image.h"
+#include "ops/conv2d.h"
 
 namespace dpt::eval {
 
@@ -24,8 +26,9 @@ namespace dpt::eval {
 // (pytorch-fid's TF-ported "FID Inception" differs in its pooling and has 1008 classes: not this network.)
 
 // Note [Inception input]
-// An RGB image becomes x = 2 * bilinear_299x299(bytes / 255) - 1, i.e. [-1, 1] (resize per Note
-// [bilinear resize] in eval/inception_ops.h, F.interpolate(align_corners=False), as pytorch-fid does).
+// An RGB image becomes x = 2 * bilinear_299x299(bytes / 255) - 1, i.e. [-1, 1] (resize: ops/interpolate.h,
+// Note [interpolate], F.interpolate(align_corners=False, antialias=False), as pytorch-fid does: no
+// low-pass filter when downscaling).
 // This is what torchvision's ImageNet weights see: inception_v3(weights=IMAGENET1K_V1) turns on
 // transform_input, which maps the ImageNet mean/std-normalised input back to (x - 0.5) / 0.5 before the
 // first conv. So the network here (transform_input=False) is fed that directly.
@@ -55,13 +58,18 @@ class InceptionV3 {
   // Same from tensors in memory; `source` names them in errors.
   static InceptionV3 from_tensors(const std::map<std::string, Tensor>& tensors, const std::string& source);
 
-  // x [N, 3, 299, 299] float32 on the CPU, prepared as Note [Inception input] says. Runs without autograd.
+  // Moves the weights to `device` (the CPU after loading).
+  void to(Device device);
+  Device device() const { return fc_w_.device(); }
+
+  // x [N, 3, 299, 299] float32 on the network's device, prepared as Note [Inception input] says. Runs
+  // without autograd; the outputs are on the network's device.
   InceptionOutput forward(const Tensor& x) const;
 
  private:
   struct Conv {
     Tensor w, b;  // BatchNorm folded in: w [Cout, Cin, kh, kw], b [Cout]
-    int stride = 1, pad_h = 0, pad_w = 0;
+    ConvParams params;
   };
   std::map<std::string, Conv> convs_;
   Tensor fc_w_, fc_b_;

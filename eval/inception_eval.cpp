@@ -37,10 +37,11 @@ InceptionOutput inception_outputs(const InceptionV3& net, const std::vector<std:
     });
     for (int64_t i = 0; i < B; ++i)
       DPT_CHECK(errors[i].empty(), "Inception-v3 input '" << paths[start + i] << "': " << errors[i]);
-    const InceptionOutput out = net.forward(x);
-    std::memcpy(all.logits.data<float>() + start * kInceptionClasses, out.logits.contiguous().data<float>(),
+    const InceptionOutput out = net.forward(x.to(net.device()));
+    const Tensor logits = out.logits.to(Device::cpu()).contiguous(), pool = out.pool.to(Device::cpu()).contiguous();
+    std::memcpy(all.logits.data<float>() + start * kInceptionClasses, logits.data<float>(),
                 sizeof(float) * B * kInceptionClasses);
-    std::memcpy(all.pool.data<float>() + start * kInceptionFeatures, out.pool.contiguous().data<float>(),
+    std::memcpy(all.pool.data<float>() + start * kInceptionFeatures, pool.data<float>(),
                 sizeof(float) * B * kInceptionFeatures);
     if (progress) progress(static_cast<size_t>(start + B), paths.size());
   }

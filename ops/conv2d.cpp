@@ -6,12 +6,15 @@
 
 namespace dpt {
 
-int64_t conv2d_out_size(int64_t in, int64_t k, const ConvParams& p) {
-  return (in + 2 * p.padding - k) / p.stride + 1;
+int64_t conv2d_out_size(int64_t in, int64_t k, const ConvParams& p, int axis) {
+  const int s = axis == 0 ? p.stride.h : p.stride.w, pad = axis == 0 ? p.padding.h : p.padding.w;
+  return (in + 2 * pad - k) / s + 1;
 }
 
-int64_t conv_transpose2d_out_size(int64_t in, int64_t k, const ConvParams& p) {
-  return (in - 1) * p.stride - 2 * p.padding + k + p.output_padding;
+int64_t conv_transpose2d_out_size(int64_t in, int64_t k, const ConvParams& p, int axis) {
+  const int s = axis == 0 ? p.stride.h : p.stride.w, pad = axis == 0 ? p.padding.h : p.padding.w;
+  const int op = axis == 0 ? p.output_padding.h : p.output_padding.w;
+  return (in - 1) * s - 2 * pad + k + op;
 }
 
 namespace {
@@ -21,10 +24,12 @@ bool wants_grad(const Tensor& t) { return t.defined() && grad_enabled() && (t.re
 // Checks shared by both ops (the layout-specific ones follow in each op).
 void check_common(const char* op, const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p) {
   DPT_CHECK(x.dim() == 4, op << ": x must be [N, C, H, W], got " << x.shape_str());
-  DPT_CHECK(w.dim() == 4, op << ": weight must be 4-D, got " << w.shape_str());
-  DPT_CHECK(w.size(2) == w.size(3), op << ": only square kernels are supported, weight " << w.shape_str());
-  DPT_CHECK(p.stride >= 1, op << ": stride must be >= 1, got " << p.stride);
-  DPT_CHECK(p.padding >= 0, op << ": padding must be >= 0, got " << p.padding);
+  DPT_CHECK(w.dim() == 4, op << ": weight must be 4-D [*, *, kh, kw], got " << w.shape_str());
+  DPT_CHECK(w.size(2) >= 1 && w.size(3) >= 1, op << ": empty kernel, weight " << w.shape_str());
+  DPT_CHECK(p.stride.h >= 1 && p.stride.w >= 1, op << ": stride must be >= 1, got " << p.stride << " (x "
+                                                     << x.shape_str() << ", weight " << w.shape_str() << ")");
+  DPT_CHECK(p.padding.h >= 0 && p.padding.w >= 0, op << ": padding must be >= 0, got " << p.padding << " (x "
+                                                       << x.shape_str() << ", weight " << w.shape_str() << ")");
   DPT_CHECK(p.groups >= 1, op << ": groups must be >= 1, got " << p.groups);
   DPT_CHECK(x.dtype() == w.dtype(), op << ": x is " << dtype_name(x.dtype()) << ", weight is " << dtype_name(w.dtype()));
   DPT_CHECK(x.device() == w.device(), op << ": x on " << x.device().str() << ", weight on " << w.device().str());
@@ -40,17 +45,17 @@ Tensor contiguous_or_undefined(const Tensor& t) { return t.defined() ? t.contigu
 
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p) {
   check_common("conv2d", x, w, b, p);
-  DPT_CHECK(p.output_padding == 0, "conv2d: output_padding is for conv_transpose2d only");
-  const int64_t N = x.size(0), Cin = x.size(1), Cout = w.size(0), k = w.size(2);
+  DPT_CHECK(p.output_padding == Hw(0), "conv2d: output_padding is for conv_transpose2d only, got " << p.output_padding);
+  const int64_t N = x.size(0), Cin = x.size(1), Cout = w.size(0), kh = w.size(2), kw = w.size(3);
   DPT_CHECK(Cin % p.groups == 0 && Cout % p.groups == 0,
             "conv2d: channels must divide by groups = " << p.groups << ": x " << x.shape_str() << ", weight "
                                                          << w.shape_str());
-  DPT_CHECK(w.size(1) == Cin / p.groups, "conv2d: weight must be [Cout, Cin/groups, k, k] = [" << Cout << ", "
-                                             << Cin / p.groups << ", k, k] for x " << x.shape_str() << " and groups "
+  DPT_CHECK(w.size(1) == Cin / p.groups, "conv2d: weight must be [Cout, Cin/groups, kh, kw] = [" << Cout << ", "
+                                             << Cin / p.groups << ", kh, kw] for x " << x.shape_str() << " and groups "
                                              << p.groups << ", got " << w.shape_str());
   DPT_CHECK(!b.defined() || (b.dim() == 1 && b.size(0) == Cout),
             "conv2d: bias must be [" << Cout << "], got " << b.shape_str());
-  const int64_t Ho = conv2d_out_size(x.size(2), k, p), Wo = conv2d_out_size(x.size(3), k, p);
+  const int64_t Ho = conv2d_out_size(x.size(2), kh, p, 0), Wo = conv2d_out_size(x.size(3), kw, p, 1);
   DPT_CHECK(Ho >= 1 && Wo >= 1, "conv2d: input " << x.shape_str() << " is smaller than the kernel " << w.shape_str()
                                                   << " with padding " << p.padding);
 
@@ -71,18 +76,19 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParam
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p) {
   check_common("conv_transpose2d", x, w, b, p);
-  const int64_t N = x.size(0), Cin = x.size(1), k = w.size(2), Cout = w.size(1) * p.groups;
+  const int64_t N = x.size(0), Cin = x.size(1), kh = w.size(2), kw = w.size(3), Cout = w.size(1) * p.groups;
   DPT_CHECK(w.size(0) == Cin && Cin % p.groups == 0,
-            "conv_transpose2d: weight must be [Cin, Cout/groups, k, k] with Cin = " << Cin << " divisible by groups = "
+            "conv_transpose2d: weight must be [Cin, Cout/groups, kh, kw] with Cin = " << Cin << " divisible by groups = "
                                                                                     << p.groups << ", got weight "
                                                                                     << w.shape_str() << " for x "
                                                                                     << x.shape_str());
-  DPT_CHECK(p.output_padding >= 0 && p.output_padding < p.stride,
-            "conv_transpose2d: output_padding must be in [0, stride), got " << p.output_padding << " with stride "
-                                                                             << p.stride);
+  DPT_CHECK(p.output_padding.h >= 0 && p.output_padding.w >= 0 && p.output_padding.h < p.stride.h &&
+                p.output_padding.w < p.stride.w,
+            "conv_transpose2d: output_padding must be in [0, stride) per axis, got " << p.output_padding
+                                                                                      << " with stride " << p.stride);
   DPT_CHECK(!b.defined() || (b.dim() == 1 && b.size(0) == Cout),
             "conv_transpose2d: bias must be [" << Cout << "], got " << b.shape_str());
-  const int64_t Ho = conv_transpose2d_out_size(x.size(2), k, p), Wo = conv_transpose2d_out_size(x.size(3), k, p);
+  const int64_t Ho = conv_transpose2d_out_size(x.size(2), kh, p, 0), Wo = conv_transpose2d_out_size(x.size(3), kw, p, 1);
   DPT_CHECK(Ho >= 1 && Wo >= 1, "conv_transpose2d: empty output for x " << x.shape_str() << ", weight "
                                                                          << w.shape_str() << ", padding " << p.padding);
 

@@ -50,10 +50,19 @@ Tensor binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   Tensor out = Tensor::empty(shape, a.dtype(), a.device());
   DPT_DISPATCH(a.device(), binary_forward, op, ac, bc, out);
   Shape sa = a.shape(), sb = b.shape();
-  Tensor as = op == BinaryOp::Mul ? a.detach() : Tensor(), bs = op == BinaryOp::Mul ? b.detach() : Tensor();
+  const bool keep = op == BinaryOp::Mul || op == BinaryOp::Div;  // their gradients read the operands
+  Tensor as = keep ? a.detach() : Tensor(), bs = keep ? b.detach() : Tensor();
   return make_result(out, name, {a, b}, [op, sa, sb, as, bs](const Tensor& g) {
-    Tensor ga = op == BinaryOp::Mul ? mul(g, bs) : g;
-    Tensor gb = op == BinaryOp::Mul ? mul(g, as) : (op == BinaryOp::Sub ? mul_scalar(g, -1.0) : g);
+    Tensor ga, gb;
+    switch (op) {
+      case BinaryOp::Add: ga = g, gb = g; break;
+      case BinaryOp::Sub: ga = g, gb = mul_scalar(g, -1.0); break;
+      case BinaryOp::Mul: ga = mul(g, bs), gb = mul(g, as); break;
+      case BinaryOp::Div:  // d/da = g / b, d/db = -g a / b²
+        ga = div(g, bs);
+        gb = mul_scalar(div(mul(g, as), mul(bs, bs)), -1.0);
+        break;
+    }
     return std::vector<Tensor>{sum_to(ga, sa), sum_to(gb, sb)};
   });
 }
@@ -63,10 +72,14 @@ Tensor binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
 Tensor add(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Add, "add", a, b); }
 Tensor sub(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Sub, "sub", a, b); }
 Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, "mul", a, b); }
+Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, "div", a, b); }
 Tensor add_scalar(const Tensor& a, double s) { return unary(UnaryOp::AddScalar, "add_scalar", a, s); }
 Tensor mul_scalar(const Tensor& a, double s) { return unary(UnaryOp::MulScalar, "mul_scalar", a, s); }
 Tensor abs(const Tensor& x) { return unary(UnaryOp::Abs, "abs", x, 0.0); }
 Tensor square(const Tensor& x) { return unary(UnaryOp::Square, "square", x, 0.0); }
+Tensor exp(const Tensor& x) { return unary(UnaryOp::Exp, "exp", x, 0.0); }
+Tensor log(const Tensor& x) { return unary(UnaryOp::Log, "log", x, 0.0); }
+Tensor sqrt(const Tensor& x) { return unary(UnaryOp::Sqrt, "sqrt", x, 0.0); }
 Tensor relu(const Tensor& x) { return unary(UnaryOp::Relu, "relu", x, 0.0); }
 Tensor leaky_relu(const Tensor& x, double slope) { return unary(UnaryOp::LeakyRelu, "leaky_relu", x, slope); }
 Tensor tanh(const Tensor& x) { return unary(UnaryOp::Tanh, "tanh", x, 0.0); }

@@ -10,10 +10,14 @@ namespace dpt {
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);  // d/da = 1/b, d/db = -a/b²
 Tensor add_scalar(const Tensor& a, double s);
 Tensor mul_scalar(const Tensor& a, double s);
 Tensor abs(const Tensor& x);     // d/dx = sign(x), 0 at 0
 Tensor square(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);   // log(0) = -inf, log(<0) = NaN
+Tensor sqrt(const Tensor& x);  // gradient 1 / (2 sqrt(x)): inf at 0
 
 Tensor relu(const Tensor& x);                          // relu'(0) = 0
 Tensor leaky_relu(const Tensor& x, double slope = 0.2);  // derivative at 0 is slope
@@ -22,6 +26,7 @@ Tensor tanh(const Tensor& x);
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 inline Tensor operator+(const Tensor& a, double s) { return add_scalar(a, s); }
 inline Tensor operator-(const Tensor& a, double s) { return add_scalar(a, -s); }
 inline Tensor operator*(const Tensor& a, double s) { return mul_scalar(a, s); }

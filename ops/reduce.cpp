@@ -1,4 +1,4 @@
-// Autograd wrappers for sum, mean, sum_to and cat.
+// Autograd wrappers for sum, mean, max along a dim, sum_to and cat.
 #include "ops/reduce.h"
 
 #include "core/autograd.h"
@@ -40,6 +40,54 @@ Tensor sum(const Tensor& x) { return sum_to(x, Shape(x.dim(), 1)).reshape({}); }
 Tensor mean(const Tensor& x) {
   DPT_CHECK(x.numel() > 0, "mean of an empty tensor " << x.shape_str());
   return mul_scalar(sum(x), 1.0 / static_cast<double>(x.numel()));
+}
+
+namespace {
+// dim in [0, rank) after counting a negative one from the end; errors name the op and the shape.
+int64_t normalise_dim(const char* op, const Tensor& x, int64_t dim) {
+  const int64_t d = dim < 0 ? dim + x.dim() : dim;
+  DPT_CHECK(d >= 0 && d < x.dim(), op << ": dim " << dim << " out of range for " << x.shape_str());
+  return d;
+}
+Shape without_dim(Shape s, int64_t d) {
+  s.erase(s.begin() + d);
+  return s;
+}
+}  // namespace
+
+Tensor sum(const Tensor& x, int64_t dim, bool keepdim) {
+  const int64_t d = normalise_dim("sum", x, dim);
+  Shape kept = x.shape();
+  kept[d] = 1;
+  Tensor r = sum_to(x, kept);
+  return keepdim ? r : r.reshape(without_dim(kept, d));
+}
+
+Tensor mean(const Tensor& x, int64_t dim, bool keepdim) {
+  const int64_t d = normalise_dim("mean", x, dim);
+  DPT_CHECK(x.size(d) > 0, "mean: dim " << dim << " of " << x.shape_str() << " is empty");
+  return mul_scalar(sum(x, d, keepdim), 1.0 / static_cast<double>(x.size(d)));
+}
+
+MaxDim max_with_indices(const Tensor& x, int64_t dim, bool keepdim) {
+  const int64_t d = normalise_dim("max", x, dim);
+  DPT_CHECK(x.size(d) > 0, "max: dim " << dim << " of " << x.shape_str() << " is empty");
+  DPT_CHECK(x.size(d) < (int64_t(1) << 24), "max: dim " << dim << " of " << x.shape_str()
+                                                          << " is too long for exact float indices (2^24)");
+  Shape kept = x.shape();
+  kept[d] = 1;
+  Tensor xc = x.contiguous();
+  Tensor values = Tensor::empty(kept, x.dtype(), x.device()), indices = Tensor::empty(kept, x.dtype(), x.device());
+  DPT_DISPATCH(x.device(), max_dim_forward, xc, d, values, indices);
+  const Shape xs = x.shape();
+  Tensor idx = indices;
+  Tensor v = make_result(values, "max_dim", {x}, [xs, idx, d](const Tensor& g) {
+    Tensor gx = Tensor::empty(xs, idx.dtype(), idx.device());
+    DPT_DISPATCH(idx.device(), max_dim_backward, g.contiguous(), idx, d, gx);
+    return std::vector<Tensor>{gx};
+  });
+  if (keepdim) return {v, indices};
+  return {v.reshape(without_dim(kept, d)), indices.reshape(without_dim(kept, d))};
 }
 
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {

@@ -3,6 +3,7 @@
 // golden cases.
 #include <doctest/doctest.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "core/threading.h"
 #include "io/json.h"
 #include "ops/conv2d.h"
+#include "tests/sca_golden_ops.h"
 #include "tests/test_util.h"
 
 using namespace dpt;
@@ -56,21 +58,19 @@ struct Case {
   }
 };
 
-// Runs the fast kernels and the reference on random inputs of one case and compares forward and
-// every gradient; tol is relative to the largest reference value.
-void compare_with_reference(const Case& c, bool transposed, DType dtype, double tol, uint64_t seed) {
-  INFO((transposed ? "conv_transpose2d " : "conv2d ") << c.name() << " " << dtype_name(dtype));
-  const ConvParams p = params(c.stride, c.pad, c.groups, c.out_pad);
-  Tensor x = rand_tensor({c.N, c.Cin, c.H, c.W}, seed, dtype);
-  Tensor w = transposed ? rand_tensor({c.Cin, c.Cout / c.groups, c.k, c.k}, seed + 1, dtype)
-                        : rand_tensor({c.Cout, c.Cin / c.groups, c.k, c.k}, seed + 1, dtype);
-  Tensor b = c.bias ? rand_tensor({c.Cout}, seed + 2, dtype) : Tensor();
-  const int64_t Ho = transposed ? conv_transpose2d_out_size(c.H, c.k, p) : conv2d_out_size(c.H, c.k, p);
-  const int64_t Wo = transposed ? conv_transpose2d_out_size(c.W, c.k, p) : conv2d_out_size(c.W, c.k, p);
-  Tensor out = Tensor::empty({c.N, c.Cout, Ho, Wo}, dtype), ref = Tensor::empty_like(out);
+// Runs the fast kernels and the reference on random inputs x [xs] and w [ws] (Cout outputs) and compares
+// forward and every gradient; tol is relative to the largest reference value.
+void compare_shapes(const Shape& xs, const Shape& ws, int64_t Cout, const ConvParams& p, bool bias, bool transposed,
+                    DType dtype, double tol, uint64_t seed) {
+  Tensor x = rand_tensor(xs, seed, dtype);
+  Tensor w = rand_tensor(ws, seed + 1, dtype);
+  Tensor b = bias ? rand_tensor({Cout}, seed + 2, dtype) : Tensor();
+  const int64_t Ho = transposed ? conv_transpose2d_out_size(xs[2], ws[2], p, 0) : conv2d_out_size(xs[2], ws[2], p, 0);
+  const int64_t Wo = transposed ? conv_transpose2d_out_size(xs[3], ws[3], p, 1) : conv2d_out_size(xs[3], ws[3], p, 1);
+  Tensor out = Tensor::empty({xs[0], Cout, Ho, Wo}, dtype), ref = Tensor::empty_like(out);
   Tensor gout = rand_tensor(out.shape(), seed + 3, dtype);
-  Tensor gx = Tensor::empty_like(x), gw = Tensor::empty_like(w), gb = Tensor::empty({c.Cout}, dtype);
-  Tensor rgx = Tensor::empty_like(x), rgw = Tensor::empty_like(w), rgb = Tensor::empty({c.Cout}, dtype);
+  Tensor gx = Tensor::empty_like(x), gw = Tensor::empty_like(w), gb = Tensor::empty({Cout}, dtype);
+  Tensor rgx = Tensor::empty_like(x), rgw = Tensor::empty_like(w), rgb = Tensor::empty({Cout}, dtype);
   if (transposed) {
     cpu::conv_transpose2d_forward(x, w, b, p, out);
     cpu::conv_transpose2d_forward_reference(x, w, b, p, ref);
@@ -87,6 +87,43 @@ void compare_with_reference(const Case& c, bool transposed, DType dtype, double 
   expect_golden(gw, rgw, tol, "dw");
   expect_golden(gb, rgb, tol, "db");
 }
+
+void compare_with_reference(const Case& c, bool transposed, DType dtype, double tol, uint64_t seed) {
+  INFO((transposed ? "conv_transpose2d " : "conv2d ") << c.name() << " " << dtype_name(dtype));
+  const Shape ws = transposed ? Shape{c.Cin, c.Cout / c.groups, c.k, c.k} : Shape{c.Cout, c.Cin / c.groups, c.k, c.k};
+  compare_shapes({c.N, c.Cin, c.H, c.W}, ws, c.Cout, params(c.stride, c.pad, c.groups, c.out_pad), c.bias, transposed,
+                 dtype, tol, seed);
+}
+
+// Per-axis kernels, strides and paddings (Inception's 1x7 / 7x1, factorised 1x3 / 3x1, and mixed cases).
+struct RectCase {
+  int64_t N, Cin, H, W, Cout, kh, kw;
+  Hw stride, pad, out_pad;
+  int groups;
+  std::string name() const {
+    std::ostringstream os;
+    os << "N" << N << " Cin" << Cin << " " << H << "x" << W << " Cout" << Cout << " k" << kh << "x" << kw << " s"
+       << stride << " p" << pad << " op" << out_pad << " g" << groups;
+    return os.str();
+  }
+};
+
+const std::vector<RectCase> kRectConvCases = {
+    {2, 5, 9, 11, 4, 1, 7, 1, {0, 3}, 0, 1},       // Inception 1x7, same size
+    {2, 5, 11, 9, 4, 7, 1, 1, {3, 0}, 0, 1},       // 7x1
+    {1, 6, 8, 8, 6, 1, 3, 1, {0, 1}, 0, 1},        // 1x3 (block E)
+    {1, 6, 8, 8, 6, 3, 1, 1, {1, 0}, 0, 1},        // 3x1
+    {2, 4, 9, 12, 6, 3, 3, {2, 1}, {1, 0}, 0, 2},  // stride per axis, padding per axis, groups
+    {1, 3, 10, 13, 5, 2, 5, {1, 3}, {1, 2}, 0, 1}, // everything differs
+    {2, 8, 7, 40, 3, 3, 5, 1, {1, 2}, 0, 1},       // few outputs, rectangular: the GEMM path, not the direct one
+    {1, 64, 17, 17, 40, 1, 7, 1, {0, 3}, 0, 1},    // several column chunks
+};
+
+const std::vector<RectCase> kRectTransposedCases = {
+    {2, 4, 3, 5, 6, 1, 3, {1, 2}, {0, 1}, {0, 1}, 1},
+    {1, 6, 4, 3, 4, 3, 2, {2, 1}, {1, 0}, {1, 0}, 2},
+    {2, 3, 3, 4, 5, 5, 3, {3, 2}, {2, 1}, {2, 1}, 1},
+};
 
 const std::vector<Case> kConvCases = {
     {2, 5, 9, 7, 6, 3, 1, 1, 1, 0, true},     // golden-like, odd sizes
@@ -192,6 +229,36 @@ TEST_CASE("ops/conv_transpose2d/exact groups") {
                 "groups 2");
 }
 
+TEST_CASE("ops/conv2d/exact 1x3 kernel, stride (1, 2), padding (0, 1)") {
+  Tensor x = iota({1, 1, 2, 5}).set_requires_grad(true);  // rows 1..5, 6..10
+  Tensor w = values({1, 10, 100}, {1, 1, 1, 3}).set_requires_grad(true);
+  ConvParams p;
+  p.stride = Hw(1, 2);
+  p.padding = Hw(0, 1);
+  // Wo = (5 + 2 - 3) / 2 + 1 = 3; output column ox reads input columns 2ox - 1 .. 2ox + 1 of its row.
+  Tensor y = conv2d(x, w, Tensor(), p);
+  expect_golden(y, values({210, 432, 54, 760, 987, 109}, {1, 1, 2, 3}), 0, "out");
+  y.backward(Tensor::ones(y.shape(), DType::F64));
+  // Column c is read by tap kx of window ox with 2ox - 1 + kx = c: odd columns by two taps (100 + 1).
+  expect_golden(x.grad(), values({10, 101, 10, 101, 10, 10, 101, 10, 101, 10}, {1, 1, 2, 5}), 0, "dx");
+  // dw[kx] sums the pixels tap kx reads: kx = 0 reads columns 1, 3 (and the pad); kx = 2 columns 1, 3.
+  expect_golden(w.grad(), values({2 + 4 + 7 + 9, 1 + 3 + 5 + 6 + 8 + 10, 2 + 4 + 7 + 9}, {1, 1, 1, 3}), 0, "dw");
+}
+
+TEST_CASE("ops/conv_transpose2d/exact 3x1 kernel, stride (2, 1), output_padding (1, 0)") {
+  Tensor x = values({1, 2, 3, 4}, {1, 1, 2, 2});
+  Tensor w = values({1, 10, 100}, {1, 1, 3, 1});
+  ConvParams p;
+  p.stride = Hw(2, 1);
+  p.padding = Hw(1, 0);
+  p.output_padding = Hw(1, 0);
+  // Ho = (2 - 1) 2 - 2 + 3 + 1 = 4, Wo = 2. Input row i sends w[ky] x to output row 2i - 1 + ky.
+  // Row 0: from i = 0 tap 1 (10 x0); row 1: i = 0 tap 2 (100 x0) + i = 1 tap 0 (x1);
+  // row 2: i = 1 tap 1 (10 x1); row 3: i = 1 tap 2 (100 x1).
+  expect_golden(conv_transpose2d(x, w, Tensor(), p), values({10, 20, 103, 204, 30, 40, 300, 400}, {1, 1, 4, 2}), 0,
+                "out");
+}
+
 TEST_CASE("ops/conv2d/argument errors") {
   Tensor x = Tensor::zeros({1, 4, 5, 5});
   CHECK_ERROR(conv2d(Tensor::zeros({4, 5, 5}), Tensor::zeros({2, 4, 3, 3}), Tensor(), params(1, 1)), "conv2d",
@@ -208,6 +275,19 @@ TEST_CASE("ops/conv2d/argument errors") {
               "output_padding", "got 2 with stride 2");
   CHECK_ERROR(conv_transpose2d(x, Tensor::zeros({3, 2, 3, 3}), Tensor(), params(2, 1)), "conv_transpose2d",
               "weight [3, 2, 3, 3] for x [1, 4, 5, 5]");  // Cin mismatch
+  // Messages name the op and the shapes.
+  const std::string e = error_of([&] { conv2d(x, Tensor::zeros({2, 3, 1, 7}), Tensor(), params(1, 0)); });
+  CHECK(contains(e, "conv2d"));
+  CHECK(contains(e, "[1, 4, 5, 5]"));
+  CHECK(contains(e, "[2, 3, 1, 7]"));
+  ConvParams bad;
+  bad.padding = Hw(0, -1);
+  CHECK(contains(error_of([&] { conv2d(x, Tensor::zeros({2, 4, 1, 3}), Tensor(), bad); }), "padding must be >= 0, got (0, -1)"));
+  ConvParams big;
+  big.stride = Hw(2, 1);
+  big.output_padding = Hw(0, 1);  // >= the width stride
+  CHECK(contains(error_of([&] { conv_transpose2d(x, Tensor::zeros({4, 2, 3, 3}), Tensor(), big); }),
+                 "conv_transpose2d: output_padding"));
 }
 
 // ---- fast kernels against the reference loops
@@ -219,6 +299,25 @@ TEST_CASE("ops/conv2d/matches reference") {
     compare_with_reference(c, false, DType::F32, 2e-6, seed);
     seed += 10;
   }
+}
+
+TEST_CASE("ops/conv2d/per-axis kernel, stride and padding match the reference") {
+  uint64_t seed = 900;
+  for (bool transposed : {false, true})
+    for (const RectCase& c : transposed ? kRectTransposedCases : kRectConvCases) {
+      INFO((transposed ? "conv_transpose2d " : "conv2d ") << c.name());
+      ConvParams p;
+      p.stride = c.stride;
+      p.padding = c.pad;
+      p.output_padding = c.out_pad;
+      p.groups = c.groups;
+      const Shape ws = transposed ? Shape{c.Cin, c.Cout / c.groups, c.kh, c.kw} : Shape{c.Cout, c.Cin / c.groups, c.kh, c.kw};
+      for (bool bias : {true, false}) {
+        compare_shapes({c.N, c.Cin, c.H, c.W}, ws, c.Cout, p, bias, transposed, DType::F64, 1e-12, seed);
+        compare_shapes({c.N, c.Cin, c.H, c.W}, ws, c.Cout, p, bias, transposed, DType::F32, 2e-6, seed);
+        seed += 10;
+      }
+    }
 }
 
 TEST_CASE("ops/conv_transpose2d/matches reference") {
@@ -287,6 +386,19 @@ TEST_CASE("gradcheck/conv2d_groups") {
   check_conv("k4s2p1 g2 no bias", {2, 4, 6, 5}, {4, 2, 4, 4}, 4, params(2, 1, 2), false, false, 8);
 }
 
+TEST_CASE("gradcheck/conv2d_per_axis") {
+  ConvParams p;
+  p.padding = Hw(0, 3);
+  check_conv("1x7 p(0,3)", {1, 2, 4, 9}, {3, 2, 1, 7}, 3, p, true, false, 21);
+  p.padding = Hw(3, 0);
+  check_conv("7x1 p(3,0)", {1, 2, 9, 4}, {3, 2, 7, 1}, 3, p, false, false, 22);
+  p.stride = Hw(2, 1);
+  p.padding = Hw(1, 2);
+  check_conv("3x5 s(2,1) p(1,2)", {2, 2, 7, 6}, {2, 2, 3, 5}, 2, p, true, false, 23);
+  p.output_padding = Hw(1, 0);
+  check_conv("transposed 3x5 s(2,1) p(1,2) op(1,0)", {1, 2, 3, 4}, {2, 3, 3, 5}, 3, p, true, true, 24);
+}
+
 TEST_CASE("gradcheck/conv_transpose2d") {
   check_conv("k3s2p1op1", {2, 3, 3, 4}, {3, 2, 3, 3}, 2, params(2, 1, 1, 1), true, true, 11);
   check_conv("k3s1p1", {1, 3, 4, 5}, {3, 4, 3, 3}, 4, params(1, 1), true, true, 12);
@@ -324,6 +436,18 @@ TEST_CASE("golden/conv2d") {
   for (const char* name : {"conv2d_k3s1p1", "conv2d_k3s2p1", "conv2d_k4s2p1", "conv2d_k4s1p1", "conv2d_k3s1p1_g4",
                            "conv2d_k3s2p1_g4"})
     golden_conv(name, false);
+}
+
+TEST_CASE("golden/conv2d_sca") {
+  // The SCA-GAN cases (7x7 without padding, the PCT-Net down and up convs without bias).
+  ConvParams k7;
+  sca_golden_case("conv2d_k7s1p0", {"x", "w", "b"}, {"x", "w", "b"},
+                  [k7](const auto& in) { return conv2d(in.at("x"), in.at("w"), in.at("b"), k7); }, 1e-5, 1e-5);
+  const ConvParams down = params(2, 1), up = params(2, 1, 1, 1);
+  sca_golden_case("conv2d_k3s2p1_nobias", {"x", "w"}, {"x", "w"},
+                  [down](const auto& in) { return conv2d(in.at("x"), in.at("w"), Tensor(), down); }, 1e-5, 1e-5);
+  sca_golden_case("conv_transpose2d_k3s2p1op1_nobias", {"x", "w"}, {"x", "w"},
+                  [up](const auto& in) { return conv_transpose2d(in.at("x"), in.at("w"), Tensor(), up); }, 1e-5, 1e-5);
 }
 
 TEST_CASE("golden/conv_transpose2d") {

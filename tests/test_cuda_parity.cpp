@@ -11,7 +11,7 @@
 #include "ops/elementwise.h"
 #include "ops/instance_norm.h"
 #include "ops/loss.h"
-#include "ops/max_pool.h"
+#include "ops/pool2d.h"
 #include "ops/reduce.h"
 #include "tests/cuda_parity.h"
 

@@ -1,6 +1,8 @@
 // Elementwise ops, reductions and cat: gradient checks, golden cases and broadcasting behaviour.
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
 #include "tests/test_util.h"
@@ -83,4 +85,51 @@ TEST_CASE("ops/cat and sum values") {
   CHECK(sum(c).item() == 21.0);
   CHECK(sum_to(c, {1, 3}).to_vector() == std::vector<double>{4, 6, 11});
   CHECK(mean(a).item() == 2.5);
+}
+
+// ---- div, exp, log, sqrt (the contextual loss)
+
+TEST_CASE("gradcheck/div") {
+  gradcheck([](const std::vector<Tensor>& x) { return div(x[0], x[1]); },
+            {rand_leaf({2, 3}, 91), rand_leaf({2, 3}, 92, 0.5, 2.0)}, "div same shape");
+  gradcheck([](const std::vector<Tensor>& x) { return x[0] / x[1]; },
+            {rand_leaf({2, 3, 4}, 93), rand_leaf({3, 1}, 94, -2.0, -0.5)}, "div broadcast");
+}
+
+TEST_CASE("gradcheck/exp_log_sqrt") {
+  gradcheck([](const std::vector<Tensor>& x) { return exp(x[0]); }, {rand_leaf({3, 4}, 95, -2.0, 2.0)}, "exp");
+  gradcheck([](const std::vector<Tensor>& x) { return log(x[0]); }, {rand_leaf({3, 4}, 96, 0.2, 3.0)}, "log");
+  gradcheck([](const std::vector<Tensor>& x) { return sqrt(x[0]); }, {rand_leaf({3, 4}, 97, 0.2, 3.0)}, "sqrt");
+}
+
+TEST_CASE("golden/div_exp_log_sqrt: hand values and gradients") {
+  auto v = [](const std::vector<double>& x, const Shape& s) { return Tensor::from_vector(x, s); };
+  Tensor a = v({6, -8, 9, 12}, {2, 2}).set_requires_grad(true);
+  Tensor b = v({2, 4}, {2, 1}).set_requires_grad(true);
+  Tensor q = div(a, b);  // rows / 2 and / 4
+  expect_golden(q, v({3, -4, 2.25, 3}, {2, 2}), 0, "div");
+  q.backward(Tensor::ones({2, 2}, DType::F64));
+  expect_golden(a.grad(), v({0.5, 0.5, 0.25, 0.25}, {2, 2}), 0, "d/da = 1/b");
+  // d/db = -sum over the row of a / b²: -(6 - 8) / 4 = 0.5, -(9 + 12) / 16 = -1.3125.
+  expect_golden(b.grad(), v({0.5, -1.3125}, {2, 1}), 0, "d/db = -a/b^2");
+  Tensor x = v({0, 1, 4}, {3}).set_requires_grad(true);
+  Tensor s = sqrt(x);
+  expect_golden(s, v({0, 1, 2}, {3}), 0, "sqrt");
+  s.backward(v({0, 2, 8}, {3}));
+  const std::vector<double> gs = x.grad().to_vector();
+  CHECK(std::isnan(gs[0]));  // 0 / (2 sqrt(0)), as in PyTorch
+  CHECK(gs[1] == 1.0);
+  CHECK(gs[2] == 2.0);
+  Tensor e = v({0, 1}, {2}).set_requires_grad(true);
+  Tensor ee = exp(e);
+  CHECK(ee.to_vector() == std::vector<double>{1.0, std::exp(1.0)});
+  ee.backward(v({2, 2}, {2}));
+  CHECK(e.grad().to_vector() == std::vector<double>{2.0, 2.0 * std::exp(1.0)});
+  Tensor l = v({1, 4}, {2}).set_requires_grad(true);
+  Tensor ll = log(l);
+  CHECK(ll.to_vector() == std::vector<double>{0.0, std::log(4.0)});
+  ll.backward(v({2, 2}, {2}));
+  CHECK(l.grad().to_vector() == std::vector<double>{2.0, 0.5});
+  CHECK(std::isinf(log(v({0}, {1})).item()));
+  CHECK(contains(error_of([] { div(Tensor::zeros({2, 3}), Tensor::zeros({4})); }), "[2, 3] and [4]"));
 }

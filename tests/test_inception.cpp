@@ -15,12 +15,13 @@
 #include "eval/fid.h"
 #include "eval/inception.h"
 #include "eval/inception_eval.h"
-#include "eval/inception_ops.h"
 #include "io/file_io.h"
 #include "io/json.h"
 #include "io/safetensors.h"
 #include "ops/conv2d.h"
 #include "ops/elementwise.h"
+#include "ops/interpolate.h"
+#include "ops/pool2d.h"
 #include "ops/reduce.h"
 #include "test_io_util.h"
 #include "test_util.h"
@@ -96,7 +97,7 @@ Tensor stack_images(const std::vector<Tensor>& images) {
 
 // ---------------------------------------------------------------- kernels
 
-TEST_CASE("eval/inception/conv2d_rect: matches the plain reference for 1x7, 7x1, 1x3, 3x1 and strided kernels") {
+TEST_CASE("eval/inception/conv: the engine's conv2d with 1x7, 7x1, 1x3, 3x1 and strided kernels matches the reference") {
   struct Case {
     int64_t kh, kw;
     int stride, ph, pw;
@@ -106,67 +107,63 @@ TEST_CASE("eval/inception/conv2d_rect: matches the plain reference for 1x7, 7x1,
   uint64_t seed = 1;
   for (const Case& c : cases) {
     const Tensor x = randn({2, 5, 9, 11}, ++seed), w = randn({4, 5, c.kh, c.kw}, ++seed), b = randn({4}, ++seed);
-    const std::string what = "conv2d_rect " + std::to_string(c.kh) + "x" + std::to_string(c.kw) + " s" +
+    const std::string what = "conv2d " + std::to_string(c.kh) + "x" + std::to_string(c.kw) + " s" +
                              std::to_string(c.stride) + " p(" + std::to_string(c.ph) + "," + std::to_string(c.pw) + ")";
-    const Tensor got = conv2d_rect(x, w, b, c.stride, c.ph, c.pw);
-    test::expect_close(got, conv2d_rect_reference(x, w, b, c.stride, c.ph, c.pw), 1e-5, 1e-5, what);
-    test::expect_close(conv2d_rect(x, w, Tensor(), c.stride, c.ph, c.pw),
-                       conv2d_rect_reference(x, w, Tensor(), c.stride, c.ph, c.pw), 1e-5, 1e-5, what + " no bias");
+    ConvParams p;
+    p.stride = c.stride;
+    p.padding = Hw(c.ph, c.pw);
+    for (const Tensor& bias : {b, Tensor()}) {
+      const Tensor got = conv2d(x, w, bias, p);
+      Tensor ref = Tensor::empty_like(got);
+      cpu::conv2d_forward_reference(x, w, bias, p, ref);
+      test::expect_close(got, ref, 1e-5, 1e-5, what + (bias.defined() ? "" : " no bias"));
+    }
   }
   // 1x7 with padding (0, 3) keeps the size, as in Mixed_6b..6e.
-  const Tensor same = conv2d_rect(randn({1, 2, 17, 17}, 9), randn({3, 2, 1, 7}, 10), Tensor(), 1, 0, 3);
-  CHECK(same.shape() == Shape{1, 3, 17, 17});
-  CHECK(contains(error_of([] { conv2d_rect(randn({1, 2, 5, 5}, 1), randn({3, 4, 1, 7}, 2), Tensor(), 1, 0, 3); }),
-                 "does not match x"));
-}
-
-TEST_CASE("eval/inception/conv2d_rect: equals the engine's conv2d on square kernels") {
-  const int params[][3] = {{3, 2, 0}, {3, 1, 1}, {5, 1, 2}, {1, 1, 0}};  // k, stride, pad
-  uint64_t seed = 100;
-  for (const auto& p : params) {
-    const Tensor x = randn({2, 6, 13, 12}, ++seed), w = randn({5, 6, p[0], p[0]}, ++seed), b = randn({5}, ++seed);
-    ConvParams cp;
-    cp.stride = p[1];
-    cp.padding = p[2];
-    test::expect_close(conv2d_rect(x, w, b, p[1], p[2], p[2]), conv2d(x, w, b, cp), 1e-5, 1e-5,
-                       "square k" + std::to_string(p[0]));
-  }
+  ConvParams same_p;
+  same_p.padding = Hw(0, 3);
+  CHECK(conv2d(randn({1, 2, 17, 17}, 9), randn({3, 2, 1, 7}, 10), Tensor(), same_p).shape() == Shape{1, 3, 17, 17});
+  CHECK(contains(error_of([&] { conv2d(randn({1, 2, 5, 5}, 1), randn({3, 4, 1, 7}, 2), Tensor(), same_p); }),
+                 "[1, 2, 5, 5]"));
 }
 
 TEST_CASE("eval/inception/pools: 3x3/2 max, 3x3/1/1 average with count_include_pad, global average (hand values)") {
   std::vector<float> v(25);
   for (int i = 0; i < 25; ++i) v[i] = static_cast<float>(i);  // 5x5: x[r][c] = 5r + c
   const Tensor x = Tensor::from_vector(v, {1, 1, 5, 5});
-  test::expect_close(max_pool3x3_s2(x), Tensor::from_vector(std::vector<float>{12, 14, 22, 24}, {1, 1, 2, 2}), 0, 0,
+  const PoolParams max3s2{3, 2, 0}, avg3s1p1{3, 1, 1};
+  test::expect_close(max_pool2d(x, max3s2), Tensor::from_vector(std::vector<float>{12, 14, 22, 24}, {1, 1, 2, 2}), 0, 0,
                      "max pool");
-  const std::vector<double> avg = avg_pool3x3_s1_p1(x).to_vector();
+  const std::vector<double> avg = avg_pool2d(x, avg3s1p1).to_vector();
   CHECK(avg[0] == doctest::Approx((0 + 1 + 5 + 6) / 9.0));          // corner: 4 of 9 inside, still / 9
   CHECK(avg[2] == doctest::Approx((1 + 2 + 3 + 6 + 7 + 8) / 9.0));  // top edge
   CHECK(avg[12] == doctest::Approx(12.0));                           // interior: the window mean
   CHECK(avg[24] == doctest::Approx((18 + 19 + 23 + 24) / 9.0));
-  const Tensor g = global_avg_pool(x);
+  const Tensor g = mean(x.reshape({1, 1, 25}), 2);  // the network's global average pool
   CHECK(g.shape() == Shape{1, 1});
   CHECK(g.item() == doctest::Approx(12.0));
   // Inception's 35 -> 17 and 17 -> 8 reductions.
-  CHECK(max_pool3x3_s2(Tensor::zeros({1, 1, 35, 35})).shape() == Shape{1, 1, 17, 17});
-  CHECK(max_pool3x3_s2(Tensor::zeros({1, 1, 17, 17})).shape() == Shape{1, 1, 8, 8});
+  CHECK(max_pool2d(Tensor::zeros({1, 1, 35, 35}), max3s2).shape() == Shape{1, 1, 17, 17});
+  CHECK(max_pool2d(Tensor::zeros({1, 1, 17, 17}), max3s2).shape() == Shape{1, 1, 8, 8});
 }
 
-TEST_CASE("eval/inception/resize_bilinear: align_corners=False hand values, identity at the same size") {
+TEST_CASE("eval/inception/resize: bilinear align_corners=False hand values, identity at the same size") {
+  const auto bilinear = [](const std::vector<float>& v, int64_t h, int64_t w, int64_t oh, int64_t ow) {
+    return interpolate(Tensor::from_vector(v, {1, 1, h, w}), oh, ow, InterpMode::Bilinear);
+  };
   // Up 2 -> 4: sources -0.25 (clamped to 0), 0.25, 0.75, 1.25 (upper neighbour clamped): F.interpolate gives
   // [0, 0.25, 0.75, 1]; down 4 -> 2: sources 0.5 and 2.5.
-  test::expect_close(resize_bilinear(Tensor::from_vector(std::vector<float>{0, 1}, {1, 1, 2}), 1, 4),
-                     Tensor::from_vector(std::vector<float>{0, 0.25f, 0.75f, 1}, {1, 1, 4}), 1e-7, 0, "up 2->4");
-  test::expect_close(resize_bilinear(Tensor::from_vector(std::vector<float>{0, 1, 2, 3}, {1, 4, 1}), 2, 1),
-                     Tensor::from_vector(std::vector<float>{0.5f, 2.5f}, {1, 2, 1}), 1e-7, 0, "down 4->2 (rows)");
+  test::expect_close(bilinear({0, 1}, 1, 2, 1, 4), Tensor::from_vector(std::vector<float>{0, 0.25f, 0.75f, 1}, {1, 1, 1, 4}),
+                     1e-7, 0, "up 2->4");
+  test::expect_close(bilinear({0, 1, 2, 3}, 4, 1, 2, 1), Tensor::from_vector(std::vector<float>{0.5f, 2.5f}, {1, 1, 2, 1}),
+                     1e-7, 0, "down 4->2 (rows)");
   // 2x2 -> 3x3: scale 2/3, sources -1/6 (-> 0), 0.5, 7/6 (-> 1): the centre is the mean of the four.
-  const std::vector<double> r =
-      resize_bilinear(Tensor::from_vector(std::vector<float>{0, 4, 8, 12}, {1, 2, 2}), 3, 3).to_vector();
+  const std::vector<double> r = bilinear({0, 4, 8, 12}, 2, 2, 3, 3).to_vector();
   CHECK(r[0] == doctest::Approx(0));
   CHECK(r[4] == doctest::Approx(6));
   CHECK(r[8] == doctest::Approx(12));
-  const Tensor same = randn({3, 7, 5}, 3);
-  test::expect_close(resize_bilinear(same, 7, 5), same, 0, 0, "identity");
+  const Tensor same = randn({1, 3, 7, 5}, 3);
+  test::expect_close(interpolate(same, 7, 5, InterpMode::Bilinear), same, 0, 0, "identity");
 }
 
 TEST_CASE("eval/inception/input: bytes / 255 resized to 299x299, mapped to [-1, 1]") {

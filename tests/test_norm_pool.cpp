@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "ops/instance_norm.h"
-#include "ops/max_pool.h"
+#include "ops/pool2d.h"
 #include "tests/test_util.h"
 
 using namespace dpt;

@@ -6,10 +6,11 @@
 namespace dpt::cpu {
 
 namespace {
-// x [N, C, H, W], w [K, C/g, k, k], y [N, K, Ho, Wo].
+// x [N, C, H, W], w [K, C/g, kh, kw], y [N, K, Ho, Wo].
 ConvShape conv2d_shape(const Tensor& x, const Tensor& w, const Tensor& y, const ConvParams& p) {
   return {x.size(0), x.size(1), x.size(2), x.size(3), y.size(1), y.size(2), y.size(3),
-          static_cast<int>(w.size(2)), p.stride, p.padding, p.groups};
+          static_cast<int>(w.size(2)), static_cast<int>(w.size(3)), p.stride.h, p.stride.w, p.padding.h, p.padding.w,
+          p.groups};
 }
 template <class T> const T* opt_data(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
 }  // namespace

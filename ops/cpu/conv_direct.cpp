@@ -199,14 +199,15 @@ WeightPlaneFn weight_plane_avx512_for(int k, int KG) {
 }  // namespace
 
 bool conv_direct_eligible(const ConvShape& s) {
-  return s.stride == 1 && s.K / s.groups <= kDirectMaxOutPerGroup && s.pad < s.k && s.k <= 7;
+  return s.sh == 1 && s.sw == 1 && s.kh == s.kw && s.ph == s.pw && s.K / s.groups <= kDirectMaxOutPerGroup &&
+         s.ph < s.kh && s.kh <= 7;
 }
 
 template <class T> void conv_forward_direct(const ConvShape& s, const T* x, const T* w, const T* bias, T* out) {
   const int64_t G = s.groups, Cg = s.C / G, P = s.Ho * s.Wo;
-  const int KG = static_cast<int>(s.K / G), k = s.k;
+  const int KG = static_cast<int>(s.K / G), k = s.kh, pad = s.ph;  // square (conv_direct_eligible)
   if (s.N == 0 || s.K == 0 || P == 0) return;
-  const int64_t Wp = s.W + 2 * s.pad + kPadRight;
+  const int64_t Wp = s.W + 2 * pad + kPadRight;
   // Weights per group as [c][ky][kx][co] so a tap's KG values are adjacent.
   std::vector<T> wt(s.K * Cg * k * k);
   for (int64_t g = 0; g < G; ++g)
@@ -228,11 +229,11 @@ template <class T> void conv_forward_direct(const ConvShape& s, const T* x, cons
         std::fill(slot_row.begin(), slot_row.end(), INT64_MIN);
       }
       for (int ky = 0; ky < k; ++ky) {
-        const int64_t iy = oy - s.pad + ky, slot = ((iy % k) + k) % k;
+        const int64_t iy = oy - pad + ky, slot = ((iy % k) + k) % k;
         if (slot_row[slot] != iy) {
           slot_row[slot] = iy;
           for (int64_t c = 0; c < Cg; ++c) {
-            T* dst = ring.data() + (c * k + slot) * Wp + s.pad;
+            T* dst = ring.data() + (c * k + slot) * Wp + pad;
             if (iy < 0 || iy >= s.H) std::fill(dst, dst + s.W, T(0));
             else std::copy(xg + (c * s.H + iy) * s.W, xg + (c * s.H + iy + 1) * s.W, dst);
           }
@@ -255,9 +256,9 @@ template <class T> void conv_forward_direct(const ConvShape& s, const T* x, cons
 
 template <class T> void conv_backward_weight_direct(const ConvShape& s, const T* x, const T* gout, T* gw) {
   const int64_t G = s.groups, Cg = s.C / G, P = s.Ho * s.Wo;
-  const int KG = static_cast<int>(s.K / G), k = s.k;
+  const int KG = static_cast<int>(s.K / G), k = s.kh, pad = s.ph;  // square (conv_direct_eligible)
   if (s.K == 0 || Cg == 0) return;
-  const int64_t Wp = s.W + 2 * s.pad + kPadRight, Hp = s.H + 2 * s.pad;
+  const int64_t Wp = s.W + 2 * pad + kPadRight, Hp = s.H + 2 * pad;
   const WeightPlaneFn wfn = std::is_same<T, float>::value && have_avx512() ? weight_plane_avx512_for(k, KG) : nullptr;
   parallel_tasks(G * Cg, [&](int64_t t0, int64_t t1) {
     std::vector<T> plane(Hp * Wp);
@@ -267,7 +268,7 @@ template <class T> void conv_backward_weight_direct(const ConvShape& s, const T*
       std::fill(acc.begin(), acc.end(), 0.0);
       for (int64_t n = 0; n < s.N; ++n) {
         const T* xc = x + (n * s.C + g * Cg + c) * s.H * s.W;
-        for (int64_t py = 0; py < Hp; ++py) padded_row(xc, s.H, s.W, py - s.pad, s.pad, Wp, plane.data() + py * Wp);
+        for (int64_t py = 0; py < Hp; ++py) padded_row(xc, s.H, s.W, py - pad, pad, Wp, plane.data() + py * Wp);
         const T* go = gout + (n * s.K + g * KG) * P;
         if constexpr (std::is_same<T, float>::value) {
           if (wfn) {

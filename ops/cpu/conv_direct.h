@@ -9,7 +9,7 @@ namespace dpt::cpu {
 
 constexpr int64_t kDirectMaxOutPerGroup = 8;
 
-// Stride 1, K/groups <= kDirectMaxOutPerGroup, padding < k.
+// Square kernels up to 7x7 with equal padding < k on both axes, stride 1, K/groups <= kDirectMaxOutPerGroup.
 bool conv_direct_eligible(const ConvShape& s);
 
 // Same contracts as conv_forward_pass / conv_backward_weight_pass (ops/cpu/conv_gemm.h).

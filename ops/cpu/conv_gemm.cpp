@@ -37,7 +37,7 @@ int64_t blocks_per_unit(int64_t units, int64_t max_blocks) {
 }
 
 Im2colGeom geom_of(const ConvShape& s) {
-  return {s.C / s.groups, s.H, s.W, s.Ho, s.Wo, s.k, s.stride, s.pad};
+  return {s.C / s.groups, s.H, s.W, s.Ho, s.Wo, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw};
 }
 
 // Note [sample-batched columns]: the GEMM columns of one group run over (sample, position) pairs,
@@ -55,7 +55,7 @@ template <class F> void for_each_segment(int64_t P, int64_t v0, int64_t nv, F fn
 }  // namespace
 
 template <class T> void conv_forward_gemm(const ConvShape& s, const T* x, const T* w, const T* bias, T* out) {
-  const int64_t G = s.groups, Cg = s.C / G, Kg = s.K / G, rows = Cg * s.k * s.k, P = s.Ho * s.Wo;
+  const int64_t G = s.groups, Cg = s.C / G, Kg = s.K / G, rows = Cg * s.kk(), P = s.Ho * s.Wo;
   const int64_t HW = s.H * s.W, V = s.N * P;
   if (s.N == 0 || s.K == 0 || P == 0) return;
   const int nr = gemm_tile<T>().nr;
@@ -95,7 +95,7 @@ template <class T> void conv_forward_gemm(const ConvShape& s, const T* x, const 
 }
 
 template <class T> void conv_backward_data_gemm(const ConvShape& s, const T* gout, const T* w, const T* bias, T* gx) {
-  const int64_t G = s.groups, Cg = s.C / G, Kg = s.K / G, kk = int64_t(s.k) * s.k, rows = Cg * kk;
+  const int64_t G = s.groups, Cg = s.C / G, Kg = s.K / G, kk = s.kk(), rows = Cg * kk;
   const int64_t P = s.Ho * s.Wo, HW = s.H * s.W;
   if (s.N == 0 || s.C == 0 || HW == 0) return;
   const int nr = gemm_tile<T>().nr;
@@ -157,7 +157,7 @@ template <class T> void conv_backward_data_gemm(const ConvShape& s, const T* gou
 }
 
 template <class T> void conv_backward_weight_gemm(const ConvShape& s, const T* x, const T* gout, T* gw) {
-  const int64_t G = s.groups, Cg = s.C / G, Kg = s.K / G, rows = Cg * s.k * s.k, P = s.Ho * s.Wo;
+  const int64_t G = s.groups, Cg = s.C / G, Kg = s.K / G, rows = Cg * s.kk(), P = s.Ho * s.Wo;
   const int64_t V = s.N * P;
   if (s.K == 0 || rows == 0) return;
   if (V == 0) {
@@ -168,7 +168,7 @@ template <class T> void conv_backward_weight_gemm(const ConvShape& s, const T* x
   const Im2colGeom geom = geom_of(s);
 
   // dW_g^T [rows, Kg] = sum over columns v = (n, q) of im2col [rows, V] gout^T [V, Kg]: the im2col rows
-  // (C/g k^2, a multiple of 12 whenever C/g is a multiple of 4) are the GEMM rows and the output
+  // (C/g kh kw, a multiple of 12 whenever C/g is a multiple of 4 and the kernel 3x3) are the GEMM rows and the output
   // channels its columns, which fit the 12 x 32 tile better than the other way round. Tasks: (group,
   // block of rows aligned to A panels), each summing over every sample and position itself.
   const int64_t npanels = (rows + mr - 1) / mr;
@@ -220,16 +220,16 @@ template <class T> void conv_backward_data_pass(const ConvShape& s, const T* gou
     return;
   }
   // Stride 1 with few output channels per group: col2im would move one element per 2 K/g flops.
-  // Instead gx = conv(gout, w flipped in space with in/out swapped per group, padding k - 1 - p),
-  // a forward pass whose GEMM has the C/g input channels as rows.
-  const int64_t G = s.groups, Cg = s.C / G, Kg = s.K / G, kk = int64_t(s.k) * s.k;
-  std::vector<T> wf(s.C * Kg * kk);  // [C, Kg, k, k]
+  // Instead gx = conv(gout, w flipped in space with in/out swapped per group, padding k - 1 - p per
+  // axis), a forward pass whose GEMM has the C/g input channels as rows.
+  const int64_t G = s.groups, Cg = s.C / G, Kg = s.K / G, kk = s.kk();
+  std::vector<T> wf(s.C * Kg * kk);  // [C, Kg, kh, kw]
   for (int64_t g = 0; g < G; ++g)
     for (int64_t c = 0; c < Cg; ++c)
       for (int64_t co = 0; co < Kg; ++co)
         for (int64_t r = 0; r < kk; ++r)
           wf[((g * Cg + c) * Kg + co) * kk + r] = w[((g * Kg + co) * Cg + c) * kk + (kk - 1 - r)];
-  const ConvShape f{s.N, s.K, s.Ho, s.Wo, s.C, s.H, s.W, s.k, 1, s.k - 1 - s.pad, s.groups};
+  const ConvShape f{s.N, s.K, s.Ho, s.Wo, s.C, s.H, s.W, s.kh, s.kw, 1, 1, s.kh - 1 - s.ph, s.kw - 1 - s.pw, s.groups};
   conv_forward_pass<T>(f, gout, wf.data(), bias, gx);
 }
 

@@ -45,16 +45,19 @@ template <class F> void parallel_tasks(int64_t n, const F& fn) {
 struct ConvShape {
   int64_t N, C, H, W;  // conv2d-view input
   int64_t K, Ho, Wo;   // conv2d-view output channels and size
-  int k, stride, pad, groups;
+  int kh, kw;          // kernel height and width
+  int sh, sw, ph, pw;  // stride and zero padding per axis
+  int groups;
+  int64_t kk() const { return static_cast<int64_t>(kh) * kw; }
 };
 
 // The passes (each picks the GEMM kernels below or, for stride-1 convs with few output channels per
 // group, the direct kernels of ops/cpu/conv_direct.h):
-// out [N, K, Ho, Wo] = conv(x [N, C, H, W], w [K, C/g, k, k]) + bias [K] (bias may be null).
+// out [N, K, Ho, Wo] = conv(x [N, C, H, W], w [K, C/g, kh, kw]) + bias [K] (bias may be null).
 template <class T> void conv_forward_pass(const ConvShape& s, const T* x, const T* w, const T* bias, T* out);
 // gx [N, C, H, W] = (bias [C] per channel, or 0) + conv^T(gout [N, K, Ho, Wo]) (overwrites gx).
 template <class T> void conv_backward_data_pass(const ConvShape& s, const T* gout, const T* w, const T* bias, T* gx);
-// gw [K, C/g, k, k] = sum_n gout[n] im2col(x[n])^T (overwrites gw).
+// gw [K, C/g, kh, kw] = sum_n gout[n] im2col(x[n])^T (overwrites gw).
 template <class T> void conv_backward_weight_pass(const ConvShape& s, const T* x, const T* gout, T* gw);
 
 // The GEMM kernels (im2col + GEMM, GEMM + col2im), same contracts; any shape.

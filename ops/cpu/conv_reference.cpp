@@ -9,7 +9,7 @@ namespace dpt::cpu {
 namespace {
 
 struct Dims {
-  int64_t N, Ci, H, W, Co, Ho, Wo, k, s, p, g;
+  int64_t N, Ci, H, W, Co, Ho, Wo, kh, kw, sh, sw, ph, pw, g;
 };
 
 Tensor to_tensor_like(const std::vector<double>& v, const Tensor& like) {
@@ -18,7 +18,7 @@ Tensor to_tensor_like(const std::vector<double>& v, const Tensor& like) {
 
 // Visits every (n, input channel ci, input pixel, output channel co, output pixel, ky, kx) connected
 // by conv2d with input [N, Ci, H, W] and output [N, Co, Ho, Wo]; fn(xi, wi, yi) gets flat indices into
-// x, the conv2d-layout weight [Co, Ci/g, k, k] and y.
+// x, the conv2d-layout weight [Co, Ci/g, kh, kw] and y.
 template <class F> void for_each_tap(const Dims& d, F fn) {
   const int64_t cig = d.Ci / d.g, cog = d.Co / d.g;
   for (int64_t n = 0; n < d.N; ++n)
@@ -26,18 +26,18 @@ template <class F> void for_each_tap(const Dims& d, F fn) {
       for (int64_t oy = 0; oy < d.Ho; ++oy)
         for (int64_t ox = 0; ox < d.Wo; ++ox)
           for (int64_t c = 0; c < cig; ++c)
-            for (int64_t ky = 0; ky < d.k; ++ky)
-              for (int64_t kx = 0; kx < d.k; ++kx) {
-                const int64_t iy = oy * d.s - d.p + ky, ix = ox * d.s - d.p + kx;
+            for (int64_t ky = 0; ky < d.kh; ++ky)
+              for (int64_t kx = 0; kx < d.kw; ++kx) {
+                const int64_t iy = oy * d.sh - d.ph + ky, ix = ox * d.sw - d.pw + kx;
                 if (iy < 0 || iy >= d.H || ix < 0 || ix >= d.W) continue;
                 const int64_t ci = co / cog * cig + c;
-                fn(((n * d.Ci + ci) * d.H + iy) * d.W + ix, ((co * cig + c) * d.k + ky) * d.k + kx,
+                fn(((n * d.Ci + ci) * d.H + iy) * d.W + ix, ((co * cig + c) * d.kh + ky) * d.kw + kx,
                    ((n * d.Co + co) * d.Ho + oy) * d.Wo + ox);
               }
 }
 
-// Same for conv_transpose2d with input x [N, Ci, H, W], weight [Ci, Co/g, k, k], output [N, Co, Ho, Wo]:
-// output pixel (iy*s - p + ky, ix*s - p + kx) receives x[n, ci, iy, ix] w[ci, co, ky, kx].
+// Same for conv_transpose2d with input x [N, Ci, H, W], weight [Ci, Co/g, kh, kw], output [N, Co, Ho, Wo]:
+// output pixel (iy*sh - ph + ky, ix*sw - pw + kx) receives x[n, ci, iy, ix] w[ci, co, ky, kx].
 template <class F> void for_each_transposed_tap(const Dims& d, F fn) {
   const int64_t cig = d.Ci / d.g, cog = d.Co / d.g;
   for (int64_t n = 0; n < d.N; ++n)
@@ -45,19 +45,19 @@ template <class F> void for_each_transposed_tap(const Dims& d, F fn) {
       for (int64_t iy = 0; iy < d.H; ++iy)
         for (int64_t ix = 0; ix < d.W; ++ix)
           for (int64_t c = 0; c < cog; ++c)
-            for (int64_t ky = 0; ky < d.k; ++ky)
-              for (int64_t kx = 0; kx < d.k; ++kx) {
-                const int64_t oy = iy * d.s - d.p + ky, ox = ix * d.s - d.p + kx;
+            for (int64_t ky = 0; ky < d.kh; ++ky)
+              for (int64_t kx = 0; kx < d.kw; ++kx) {
+                const int64_t oy = iy * d.sh - d.ph + ky, ox = ix * d.sw - d.pw + kx;
                 if (oy < 0 || oy >= d.Ho || ox < 0 || ox >= d.Wo) continue;
                 const int64_t co = ci / cig * cog + c;
-                fn(((n * d.Ci + ci) * d.H + iy) * d.W + ix, ((ci * cog + c) * d.k + ky) * d.k + kx,
+                fn(((n * d.Ci + ci) * d.H + iy) * d.W + ix, ((ci * cog + c) * d.kh + ky) * d.kw + kx,
                    ((n * d.Co + co) * d.Ho + oy) * d.Wo + ox);
               }
 }
 
 Dims dims(const Tensor& x, const Tensor& w, const Tensor& y, const ConvParams& p) {
-  return {x.size(0), x.size(1), x.size(2), x.size(3), y.size(1), y.size(2), y.size(3), w.size(2),
-          p.stride, p.padding, p.groups};
+  return {x.size(0), x.size(1), x.size(2), x.size(3), y.size(1), y.size(2), y.size(3), w.size(2), w.size(3),
+          p.stride.h, p.stride.w, p.padding.h, p.padding.w, p.groups};
 }
 
 std::vector<double> bias_init(const Tensor& b, const Tensor& y) {

@@ -7,10 +7,11 @@
 namespace dpt::cpu {
 
 namespace {
-// x [N, Cin, H, W], w [Cin, Cout/g, k, k], y [N, Cout, Ho, Wo]; the conv2d view maps y -> x.
+// x [N, Cin, H, W], w [Cin, Cout/g, kh, kw], y [N, Cout, Ho, Wo]; the conv2d view maps y -> x.
 ConvShape conv2d_view(const Tensor& x, const Tensor& w, const Tensor& y, const ConvParams& p) {
   return {y.size(0), y.size(1), y.size(2), y.size(3), x.size(1), x.size(2), x.size(3),
-          static_cast<int>(w.size(2)), p.stride, p.padding, p.groups};
+          static_cast<int>(w.size(2)), static_cast<int>(w.size(3)), p.stride.h, p.stride.w, p.padding.h, p.padding.w,
+          p.groups};
 }
 template <class T> const T* opt_data(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
 }  // namespace

@@ -37,10 +37,10 @@ int64_t floor_div(int64_t a, int64_t s) { return a >= 0 ? a / s : -((-a + s - 1)
 // For each kx: the output columns [lo, hi) whose input column ox*s - pad + kx lies inside [0, W).
 struct ColRange {
   std::vector<int64_t> lo, hi;
-  explicit ColRange(const Im2colGeom& g) : lo(g.k), hi(g.k) {
-    for (int kx = 0; kx < g.k; ++kx) {
-      lo[kx] = std::max<int64_t>(0, ceil_div(g.pad - kx, g.stride));
-      hi[kx] = std::max<int64_t>(lo[kx], floor_div(g.W - 1 + g.pad - kx, g.stride) + 1);
+  explicit ColRange(const Im2colGeom& g) : lo(g.kw), hi(g.kw) {
+    for (int kx = 0; kx < g.kw; ++kx) {
+      lo[kx] = std::max<int64_t>(0, ceil_div(g.pw - kx, g.sw));
+      hi[kx] = std::max<int64_t>(lo[kx], floor_div(g.W - 1 + g.pw - kx, g.sw) + 1);
     }
   }
 };
@@ -99,11 +99,11 @@ template <class T> inline void add_strided(T* dst, int64_t s, int64_t n, const T
   }
 }
 
-// dst[i * dstride] for the run's len positions: x[iy, ox*s - pad + kx] or 0.
+// dst[i * dstride] for the run's len positions: x[iy, ox*sw - pw + kx] or 0.
 template <class T>
 inline void gather_run(const Im2colGeom& g, const ColRange& cr, const T* plane, const Run& run, int ky, int kx,
                        T* dst, int64_t dstride) {
-  const int64_t iy = run.oy * g.stride - g.pad + ky;
+  const int64_t iy = run.oy * g.sh - g.ph + ky;
   if (iy < 0 || iy >= g.H) {
     for (int64_t i = 0; i < run.len; ++i) dst[i * dstride] = T(0);
     return;
@@ -113,14 +113,14 @@ inline void gather_run(const Im2colGeom& g, const ColRange& cr, const T* plane, 
   const int64_t b = std::clamp(cr.hi[kx], a, run.ox0 + run.len);
   int64_t i = 0;
   for (; i < a - run.ox0; ++i) dst[i * dstride] = T(0);
-  if (dstride == 1 && g.stride == 1) {
-    std::memcpy(dst + i, src + (a - g.pad + kx), sizeof(T) * (b - a));
+  if (dstride == 1 && g.sw == 1) {
+    std::memcpy(dst + i, src + (a - g.pw + kx), sizeof(T) * (b - a));
     i = b - run.ox0;
   } else if (dstride == 1) {
-    gather_strided(src + (a * g.stride - g.pad + kx), g.stride, b - a, dst + i);
+    gather_strided(src + (a * g.sw - g.pw + kx), g.sw, b - a, dst + i);
     i = b - run.ox0;
   } else {
-    const int64_t s = g.stride, off = kx - g.pad;
+    const int64_t s = g.sw, off = kx - g.pw;
     for (int64_t ox = a; ox < b; ++ox, ++i) dst[i * dstride] = src[ox * s + off];
   }
   for (; i < run.len; ++i) dst[i * dstride] = T(0);
@@ -141,9 +141,9 @@ void im2col_pack_b(const Im2colGeom& g, const T* x, int64_t c0, int64_t nc, int6
     T* panel = dst + jp * rows * nr + lane0;
     for (int64_t c = 0; c < nc; ++c) {
       const T* plane = x + (c0 + c) * plane_size;
-      for (int ky = 0; ky < g.k; ++ky)
-        for (int kx = 0; kx < g.k; ++kx) {
-          T* d = panel + ((c * g.k + ky) * g.k + kx) * nr;
+      for (int ky = 0; ky < g.kh; ++ky)
+        for (int kx = 0; kx < g.kw; ++kx) {
+          T* d = panel + ((c * g.kh + ky) * g.kw + kx) * nr;
           for (const Run& run : runs) gather_run(g, cr, plane, run, ky, kx, d + run.t, 1);
         }
     }
@@ -160,7 +160,7 @@ void im2col_rows(const Im2colGeom& g, const T* x, int64_t r0, int64_t nrows, int
   make_runs(g.Wo, q0, q0 + nq, runs);
   for (int64_t j = 0; j < nrows; ++j) {
     const int64_t r = r0 + j, c = r / g.kk();
-    const int ky = static_cast<int>(r / g.k % g.k), kx = static_cast<int>(r % g.k);
+    const int ky = static_cast<int>(r / g.kw % g.kh), kx = static_cast<int>(r % g.kw);
     const T* plane = x + c * plane_size;
     for (const Run& run : runs) gather_run(g, cr, plane, run, ky, kx, dst + j * ld + run.t, 1);
   }
@@ -173,15 +173,15 @@ void col2im_add(const Im2colGeom& g, const T* col, int64_t ldcol, int64_t c0, in
   const ColRange cr(g);
   std::vector<Run> runs;
   make_runs(g.Wo, q0, q0 + nq, runs);
-  const int64_t s = g.stride;
+  const int64_t s = g.sw;
   for (int64_t c = 0; c < nc; ++c) {
     T* plane = dx + (c0 + c) * plane_size;
-    for (int ky = 0; ky < g.k; ++ky)
-      for (int kx = 0; kx < g.k; ++kx) {
-        const T* crow = col + ((c * g.k + ky) * g.k + kx) * ldcol;
-        const int64_t off = kx - g.pad;
+    for (int ky = 0; ky < g.kh; ++ky)
+      for (int kx = 0; kx < g.kw; ++kx) {
+        const T* crow = col + ((c * g.kh + ky) * g.kw + kx) * ldcol;
+        const int64_t off = kx - g.pw;
         for (const Run& run : runs) {
-          const int64_t iy = run.oy * s - g.pad + ky;
+          const int64_t iy = run.oy * g.sh - g.ph + ky;
           if (iy < 0 || iy >= g.H) continue;
           const int64_t a = std::clamp(cr.lo[kx], run.ox0, run.ox0 + run.len);
           const int64_t b = std::clamp(cr.hi[kx], a, run.ox0 + run.len);

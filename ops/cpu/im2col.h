@@ -2,9 +2,9 @@
 // layout of Note [packed GEMM] (no separate im2col matrix); the weight gradient takes plain rows and
 // packs them transposed. Stride-2 gathers and scatter-adds use AVX-512 permutes where available.
 //
-// One group's input planes are x[C, H, W]; the output grid is [Ho, Wo] with kernel k x k, stride s and
-// zero padding p. Row r = (c, ky, kx) = (c*k + ky)*k + kx of the column matrix at output position
-// q = oy*Wo + ox holds x[c, oy*s - p + ky, ox*s - p + kx] (0 outside the image). Callers pass a
+// One group's input planes are x[C, H, W]; the output grid is [Ho, Wo] with kernel kh x kw, strides
+// (sh, sw) and zero padding (ph, pw). Row r = (c, ky, kx) = (c*kh + ky)*kw + kx of the column matrix at
+// output position q = oy*Wo + ox holds x[c, oy*sh - ph + ky, ox*sw - pw + kx] (0 outside the image). Callers pass a
 // channel range [c0, c0 + nc) and a position range [q0, q0 + nq); rows are then numbered from c0.
 #pragma once
 #include <cstdint>
@@ -14,11 +14,11 @@ namespace dpt::cpu {
 struct Im2colGeom {
   int64_t C, H, W;  // input planes of one group
   int64_t Ho, Wo;   // output grid
-  int k, stride, pad;
-  int64_t kk() const { return static_cast<int64_t>(k) * k; }
+  int kh, kw, sh, sw, ph, pw;
+  int64_t kk() const { return static_cast<int64_t>(kh) * kw; }
 };
 
-// Packed B with K = nc*k*k rows (panels [..][nc*k*k][nr]): positions [q0, q0 + nq) go to columns
+// Packed B with K = nc*kh*kw rows (panels [..][nc*k*k][nr]): positions [q0, q0 + nq) go to columns
 // [d0, d0 + nq); other columns are left as they are (callers zero the last panel's tail with
 // pack_b_zero_tail, ops/cpu/packed_gemm.h). Several samples can thus share one packed B.
 template <class T>

@@ -17,24 +17,24 @@ namespace dpt::cuda {
 namespace {
 
 // The conv2d view (as ConvShape in ops/cpu/conv_gemm.h): input [N, C, H, W] -> output [N, K, Ho, Wo],
-// weight [K, C/g, k, k]. The column matrix of one sample is [C*k*k, Ho*Wo], group g owning the rows
-// of its channels.
+// weight [K, C/g, kh, kw]. The column matrix of one sample is [C*kh*kw, Ho*Wo], group g owning the rows
+// of its channels; strides (sh, sw) and zero padding (ph, pw) per axis.
 struct ConvGeom {
   int64_t N, C, H, W;
   int64_t K, Ho, Wo;
-  int k, stride, pad, groups;
+  int kh, kw, sh, sw, ph, pw, groups;
 };
 
-DPT_HD inline int64_t geom_kk(const ConvGeom& g) { return static_cast<int64_t>(g.k) * g.k; }
+DPT_HD inline int64_t geom_kk(const ConvGeom& g) { return static_cast<int64_t>(g.kh) * g.kw; }
 
-// col [nb, C*k*k, Ho*Wo] <- x [nb, C, H, W] (zero outside the image).
+// col [nb, C*kh*kw, Ho*Wo] <- x [nb, C, H, W] (zero outside the image).
 template <class T>
 __global__ void im2col_kernel(const T* __restrict__ x, T* __restrict__ col, int64_t nb, ConvGeom g) {
   const int64_t kk = geom_kk(g), HWo = g.Ho * g.Wo, rows = g.C * kk;
   DPT_KERNEL_LOOP(i, nb * rows * HWo) {
     const int64_t q = i % HWo, r = (i / HWo) % rows, n = i / (HWo * rows);
-    const int64_t c = r / kk, ky = (r / g.k) % g.k, kx = r % g.k;
-    const int64_t iy = (q / g.Wo) * g.stride - g.pad + ky, ix = (q % g.Wo) * g.stride - g.pad + kx;
+    const int64_t c = r / kk, ky = (r / g.kw) % g.kh, kx = r % g.kw;
+    const int64_t iy = (q / g.Wo) * g.sh - g.ph + ky, ix = (q % g.Wo) * g.sw - g.pw + kx;
     col[i] = (iy >= 0 && iy < g.H && ix >= 0 && ix < g.W) ? x[((n * g.C + c) * g.H + iy) * g.W + ix] : T(0);
   }
 }
@@ -48,21 +48,23 @@ __global__ void col2im_kernel(const T* __restrict__ col, const T* __restrict__ b
     const int64_t ix = i % g.W, iy = (i / g.W) % g.H, c = (i / (g.W * g.H)) % g.C, n = i / (g.W * g.H * g.C);
     const T* cn = col + (n * g.C + c) * kk * HWo;
     T acc = bias ? bias[c] : T(0);
-    for (int ky = 0; ky < g.k; ++ky) {
-      const int64_t ty = iy + g.pad - ky;
-      if (ty < 0 || ty % g.stride != 0 || ty / g.stride >= g.Ho) continue;
-      const int64_t oy = ty / g.stride;
-      for (int kx = 0; kx < g.k; ++kx) {
-        const int64_t tx = ix + g.pad - kx;
-        if (tx < 0 || tx % g.stride != 0 || tx / g.stride >= g.Wo) continue;
-        acc += cn[(ky * g.k + kx) * HWo + oy * g.Wo + tx / g.stride];
+    for (int ky = 0; ky < g.kh; ++ky) {
+      const int64_t ty = iy + g.ph - ky;
+      if (ty < 0 || ty % g.sh != 0 || ty / g.sh >= g.Ho) continue;
+      const int64_t oy = ty / g.sh;
+      for (int kx = 0; kx < g.kw; ++kx) {
+        const int64_t tx = ix + g.pw - kx;
+        if (tx < 0 || tx % g.sw != 0 || tx / g.sw >= g.Wo) continue;
+        acc += cn[(ky * g.kw + kx) * HWo + oy * g.Wo + tx / g.sw];
       }
     }
     x[i] = acc;
   }
 }
 
-bool is_pointwise(const ConvGeom& g) { return g.k == 1 && g.stride == 1 && g.pad == 0; }  // col == x
+bool is_pointwise(const ConvGeom& g) {  // col == x
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+}
 
 // Samples per chunk so that the column buffer stays under the budget.
 int64_t chunk_samples(const ConvGeom& g, size_t elem) {
@@ -122,7 +124,7 @@ void conv_backward_data(const ConvGeom& g, const T* gout, const T* w, const T* b
   }
 }
 
-// gw [K, C/g, k, k] = sum_n gout_n [K, HWo] col_n^T (sample by sample, accumulating with beta = 1).
+// gw [K, C/g, kh, kw] = sum_n gout_n [K, HWo] col_n^T (sample by sample, accumulating with beta = 1).
 template <class T>
 void conv_backward_weight(const ConvGeom& g, const T* x, const T* gout, T* gw, Device dev) {
   const int64_t kk = geom_kk(g), HW = g.H * g.W, HWo = g.Ho * g.Wo, Cg = g.C / g.groups, Kg = g.K / g.groups;
@@ -145,15 +147,17 @@ void conv_backward_weight(const ConvGeom& g, const T* x, const T* gout, T* gw, D
 
 template <class T> const T* opt_data(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
 
-// x [N, Cin, H, W], w [Cout, Cin/g, k, k], y [N, Cout, Ho, Wo].
+// x [N, Cin, H, W], w [Cout, Cin/g, kh, kw], y [N, Cout, Ho, Wo].
 ConvGeom conv2d_geom(const Tensor& x, const Tensor& w, const Tensor& y, const ConvParams& p) {
   return {x.size(0), x.size(1), x.size(2), x.size(3), y.size(1), y.size(2), y.size(3),
-          static_cast<int>(w.size(2)), p.stride, p.padding, p.groups};
+          static_cast<int>(w.size(2)), static_cast<int>(w.size(3)), p.stride.h, p.stride.w, p.padding.h, p.padding.w,
+          p.groups};
 }
-// conv_transpose2d: x [N, Cin, H, W], w [Cin, Cout/g, k, k], y [N, Cout, Ho, Wo]; the conv2d view maps y -> x.
+// conv_transpose2d: x [N, Cin, H, W], w [Cin, Cout/g, kh, kw], y [N, Cout, Ho, Wo]; the conv2d view maps y -> x.
 ConvGeom transpose_view(const Tensor& x, const Tensor& w, const Tensor& y, const ConvParams& p) {
   return {y.size(0), y.size(1), y.size(2), y.size(3), x.size(1), x.size(2), x.size(3),
-          static_cast<int>(w.size(2)), p.stride, p.padding, p.groups};
+          static_cast<int>(w.size(2)), static_cast<int>(w.size(3)), p.stride.h, p.stride.w, p.padding.h, p.padding.w,
+          p.groups};
 }
 
 }  // namespace

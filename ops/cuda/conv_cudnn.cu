@@ -80,7 +80,7 @@ int to_int(int64_t v) {
   return static_cast<int>(v);
 }
 
-// Descriptors of one conv2d view: input [N, C, H, W] -> output [N, K, Ho, Wo], filter [K, C/g, k, k].
+// Descriptors of one conv2d view: input [N, C, H, W] -> output [N, K, Ho, Wo], filter [K, C/g, kh, kw].
 struct ConvDescs {
   cudnnTensorDescriptor_t in = nullptr, out = nullptr;
   cudnnFilterDescriptor_t filter = nullptr;
@@ -96,7 +96,7 @@ struct ConvDescs {
                                          to_int(out_shape[1]), to_int(out_shape[2]), to_int(out_shape[3])));
     DPT_CUDNN(cudnnSetFilter4dDescriptor(filter, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, to_int(w_shape[0]),
                                          to_int(w_shape[1]), to_int(w_shape[2]), to_int(w_shape[3])));
-    DPT_CUDNN(cudnnSetConvolution2dDescriptor(conv, p.padding, p.padding, p.stride, p.stride, 1, 1,
+    DPT_CUDNN(cudnnSetConvolution2dDescriptor(conv, p.padding.h, p.padding.w, p.stride.h, p.stride.w, 1, 1,
                                               CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
     DPT_CUDNN(cudnnSetConvolutionGroupCount(conv, p.groups));
     DPT_CUDNN(cudnnSetConvolutionMathType(conv, CUDNN_FMA_MATH));

@@ -1,13 +1,15 @@
-// CUDA reduction kernel of sum_to (ops/reduce.h): sums over the dims where `out` has size 1, in double,
-// deterministically (fixed partition and fixed tree order; no atomics).
-// Launch: few long sums -> a block of 256 per (output, 4096-element chunk) plus a pass over the chunk
-// partials; many short sums -> one thread per output, summing in the CPU kernel's order.
+// CUDA reduction kernels of sum_to and max along a dim (ops/reduce.h). sum_to sums over the dims where
+// `out` has size 1, in double, deterministically (fixed partition and fixed tree order; no atomics).
+// Launch: max along a dim is one thread per output (backward one per element); sum_to: few long sums ->
+// a block of 256 per (output, 4096-element chunk) plus a pass over the chunk partials; many short sums
+// -> one thread per output, summing in the CPU kernel's order.
 #include <vector>
 
 #include "ops/cuda/block_reduce.cuh"
 #include "ops/cuda/indexing.cuh"
 #include "ops/cuda/launch.cuh"
 #include "ops/reduce.h"
+#include "ops/reduce_math.h"
 
 namespace dpt::cuda {
 namespace {
@@ -55,7 +57,56 @@ __global__ void sum_partials_kernel(const double* __restrict__ partial, T* __res
   }
 }
 
+// max along the middle dim of x [A, n, B]: values / indices [A, B], one thread per output.
+template <class T>
+__global__ void max_dim_kernel(const T* __restrict__ x, T* __restrict__ values, T* __restrict__ indices, int64_t A,
+                               int64_t n, int64_t B) {
+  DPT_KERNEL_LOOP(o, A * B) {
+    const T* row = x + (o / B) * n * B + o % B;
+    const int64_t j = max_dim_argmax(row, n, B);
+    values[o] = row[j * B];
+    indices[o] = static_cast<T>(j);
+  }
+}
+
+// gx [A, n, B] = gout [A, B] where the stored index is j, else 0 (one thread per element).
+template <class T>
+__global__ void max_dim_backward_kernel(const T* __restrict__ gout, const T* __restrict__ indices, T* __restrict__ gx,
+                                        int64_t A, int64_t n, int64_t B) {
+  DPT_KERNEL_LOOP(i, A * n * B) {
+    const int64_t b = i % B, j = i / B % n, a = i / (B * n), o = a * B + b;
+    gx[i] = static_cast<int64_t>(indices[o]) == j ? gout[o] : T(0);
+  }
+}
+
+void split_at(const Shape& s, int64_t d, int64_t* A, int64_t* n, int64_t* B) {
+  *A = 1, *B = 1;
+  for (int64_t i = 0; i < d; ++i) *A *= s[i];
+  for (int64_t i = d + 1; i < static_cast<int64_t>(s.size()); ++i) *B *= s[i];
+  *n = s[d];
+}
+
 }  // namespace
+
+void max_dim_forward(const Tensor& x, int64_t dim, Tensor& values, Tensor& indices) {
+  int64_t A, n, B;
+  split_at(x.shape(), dim, &A, &n, &B);
+  if (A * B == 0) return;
+  DPT_DISPATCH_FLOAT(x.dtype(), {
+    launch("max_dim", max_dim_kernel<scalar_t>, blocks_for(A * B), kThreads, 0, current_stream(), x.data<scalar_t>(),
+           values.data<scalar_t>(), indices.data<scalar_t>(), A, n, B);
+  });
+}
+
+void max_dim_backward(const Tensor& gout, const Tensor& indices, int64_t dim, Tensor& gx) {
+  int64_t A, n, B;
+  split_at(gx.shape(), dim, &A, &n, &B);
+  if (A * n * B == 0) return;
+  DPT_DISPATCH_FLOAT(gx.dtype(), {
+    launch("max_dim_backward", max_dim_backward_kernel<scalar_t>, blocks_for(A * n * B), kThreads, 0, current_stream(),
+           gout.data<scalar_t>(), indices.data<scalar_t>(), gx.data<scalar_t>(), A, n, B);
+  });
+}
 
 // x contiguous [.. xs ..]; out [.. os ..] of the same rank, os[d] == 1 on the summed dims.
 void sum_to_forward(const Tensor& x, Tensor& out) {

@@ -1,0 +1,26 @@
+// CPU bmm (ops/bmm.h): one BLAS GEMM per batch entry (deterministic for a fixed thread count).
+#include <algorithm>
+
+#include "ops/bmm.h"
+#include "ops/cpu/cblas_typed.h"
+
+namespace dpt::cpu {
+
+// a [B, M, K] / [B, K, M], b [B, K, N] / [B, N, K] -> out [B, M, N].
+void bmm_forward(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, Tensor& out) {
+  const int64_t Bn = out.size(0), M = out.size(1), N = out.size(2), K = trans_a ? a.size(1) : a.size(2);
+  DPT_DISPATCH_FLOAT(a.dtype(), {
+    const scalar_t* pa = a.data<scalar_t>();
+    const scalar_t* pb = b.data<scalar_t>();
+    scalar_t* po = out.data<scalar_t>();
+    if (K == 0 || M == 0 || N == 0) {
+      std::fill(po, po + out.numel(), scalar_t(0));
+      return;
+    }
+    for (int64_t i = 0; i < Bn; ++i)
+      blas::gemm(trans_a, trans_b, M, N, K, scalar_t(1), pa + i * M * K, trans_a ? M : K, pb + i * K * N,
+                 trans_b ? K : N, scalar_t(0), po + i * M * N, N);
+  });
+}
+
+}  // namespace dpt::cpu
