@@ -69,28 +69,43 @@ std::map<std::string, Tensor> sca_vgg_features(const VGG19Features& vgg, const T
 }
 
 ScaGeneratorLosses sca_generator_losses(const ScaGan& model, ScaPhase phase, const VGG19Features* vgg,
-                                        const ScaBatch& b, const ScaDropout& drop) {
-  const ScaConfig& c = model.cfg;
+                                        const ScaInputs& b, const ScaDropout& drop) {
   const char* what = "sca_generator_losses";
   for (auto np : {std::make_pair("EP1", &b.EP1), std::make_pair("BP2", &b.BP2), std::make_pair("BEP2", &b.BEP2)})
     require(*np.second, np.first, what);
   ScaGeneratorLosses o;
-  Tensor target, cond_pp;
   if (phase == ScaPhase::Pct) {
     require(b.EP2, "EP2", what);
     o.pct = model.pct_forward(b.EP1, b.BP2, b.BEP2);
     o.fake = o.pct.fake_EP2;
-    target = b.EP2;
-    cond_pp = b.EP1;
   } else {
     for (auto np : {std::make_pair("P1", &b.P1), std::make_pair("P2", &b.P2), std::make_pair("z", &b.z)})
       require(*np.second, np.first, what);
     o.pct.fake_EP2 = model.pct_frozen(b.EP1, b.BP2, b.BEP2);
     o.isn = model.isn_forward(b.P1, o.pct.fake_EP2, b.BP2, b.z);
     o.fake = o.isn.fake_P2;
-    target = b.P2;
-    cond_pp = b.P1;
   }
+  ScaGeneratorLosses t = sca_losses_of_fake(model, phase, vgg, b, o.fake, drop);
+  t.pct = std::move(o.pct);
+  t.isn = std::move(o.isn);
+  return t;
+}
+
+ScaGeneratorLosses sca_losses_of_fake(const ScaGan& model, ScaPhase phase, const VGG19Features* vgg,
+                                      const ScaInputs& b, const Tensor& fake, const ScaDropout& drop) {
+  const ScaConfig& c = model.cfg;
+  const Tensor& target = phase == ScaPhase::Pct ? b.EP2 : b.P2;
+  const Tensor& cond_pp = phase == ScaPhase::Pct ? b.EP1 : b.P1;
+  require(target, phase == ScaPhase::Pct ? "EP2" : "P2", "sca_losses_of_fake");
+  require(cond_pp, phase == ScaPhase::Pct ? "EP1" : "P1", "sca_losses_of_fake");
+  require(b.BP2, "BP2", "sca_losses_of_fake");
+  const int64_t ch = phase == ScaPhase::Pct ? 1 : 3;
+  DPT_CHECK(fake.dim() == 4 && fake.size(1) == ch && fake.size(0) == target.size(0) &&
+                fake.size(2) == target.size(2) && fake.size(3) == target.size(3),
+            "sca_losses_of_fake: fake must be [N, " << ch << ", H, W] like the target " << target.shape_str()
+                                                    << ", got " << fake.shape_str());
+  ScaGeneratorLosses o;
+  o.fake = fake;
   const Tensor tgt = target.detach();
   o.L1 = l1_loss(o.fake, tgt);
   o.loss_G = o.L1 * c.lambda_l1;
@@ -135,14 +150,14 @@ ScaDLoss d_loss(const ResnetDiscriminator& net, const Tensor& real, const Tensor
   return o;
 }
 
-const Tensor& real_image(ScaPhase phase, const ScaBatch& b) {
+const Tensor& real_image(ScaPhase phase, const ScaInputs& b) {
   const Tensor& t = phase == ScaPhase::Pct ? b.EP2 : b.P2;
   DPT_CHECK(t.defined(), "SCA-GAN D loss: the batch has no " << (phase == ScaPhase::Pct ? "EP2" : "P2"));
   return t;
 }
 }  // namespace
 
-ScaDLoss sca_d_pp_loss(const ScaGan& model, ScaPhase phase, const ScaBatch& b, const Tensor& fake,
+ScaDLoss sca_d_pp_loss(const ScaGan& model, ScaPhase phase, const ScaInputs& b, const Tensor& fake,
                        const ScaDropout& drop) {
   const Tensor& cond = phase == ScaPhase::Pct ? b.EP1 : b.P1;
   DPT_CHECK(cond.defined(), "sca_d_pp_loss: the batch has no " << (phase == ScaPhase::Pct ? "EP1" : "P1"));
@@ -150,7 +165,7 @@ ScaDLoss sca_d_pp_loss(const ScaGan& model, ScaPhase phase, const ScaBatch& b, c
                 drop.call(2), drop.call(3));
 }
 
-ScaDLoss sca_d_pb_loss(const ScaGan& model, ScaPhase phase, const ScaBatch& b, const Tensor& fake,
+ScaDLoss sca_d_pb_loss(const ScaGan& model, ScaPhase phase, const ScaInputs& b, const Tensor& fake,
                        const ScaDropout& drop) {
   DPT_CHECK(b.BP2.defined(), "sca_d_pb_loss: the batch has no BP2");
   return d_loss(model.d_pb(phase), cat2(real_image(phase, b), b.BP2), cat2(fake.detach(), b.BP2),

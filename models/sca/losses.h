@@ -14,13 +14,17 @@ namespace dpt {
 
 // One batch of pairs (§1 "network inputs per pair"); phase 1 needs EP1, EP2, BP2, BEP2; phase 2 also
 // P1, P2 and z. Images and edge maps in [-1, 1].
-struct ScaBatch {
+// (Named ScaInputs: io/sca_dataset.h has a struct ScaBatch of its own, and two classes of one name in one
+// program break the one-definition rule -- a crash in ~ScaBatch. ScaBatch below is an alias kept for
+// existing callers; a file that includes both headers must use ScaInputs.)
+struct ScaInputs {
   Tensor P1, P2;    // [N, 3, H, W]
   Tensor EP1, EP2;  // [N, 1, H, W]
   Tensor BP2;       // [N, 18, H, W] target heatmaps
   Tensor BEP2;      // [N, 18, H, W] shifted edge patches
   Tensor z;         // [N, z_dim] (phase 2, and inference)
 };
+using ScaBatch = ScaInputs;
 
 // Where the six dropout masks of an iteration come from: given (deterministic mode: masks[k][l] in
 // ScaMasks order) or drawn from gen in the order of the calls. Exactly one of them must be set when
@@ -48,7 +52,13 @@ struct ScaGeneratorLosses {
 // phase's generator parameters (the discriminators enter with constant weights, VGG19 is fixed, and in
 // phase 2 the PCT-Net runs frozen).
 ScaGeneratorLosses sca_generator_losses(const ScaGan& model, ScaPhase phase, const VGG19Features* vgg,
-                                        const ScaBatch& batch, const ScaDropout& drop);
+                                        const ScaInputs& batch, const ScaDropout& drop);
+
+// The loss terms of a given generator output `fake` (phase 1: fake_EP2 [N, 1, H, W]; phase 2: fake_P2
+// [N, 3, H, W]): everything sca_generator_losses computes after the generator (pct / isn left empty).
+// Differentiable in fake (e.g. a leaf, for the gradients of each term w.r.t. the output).
+ScaGeneratorLosses sca_losses_of_fake(const ScaGan& model, ScaPhase phase, const VGG19Features* vgg,
+                                      const ScaInputs& batch, const Tensor& fake, const ScaDropout& drop);
 
 struct ScaDLoss {
   Tensor pred_real, pred_fake;  // [N, 4ndf, s_2]
@@ -57,9 +67,9 @@ struct ScaDLoss {
 // D_PP / D_PB of `phase` on the real pair and on `fake` (detached here): phase 1 real = EP2 ⊕ EP1 /
 // EP2 ⊕ BP2, phase 2 P2 ⊕ P1 / P2 ⊕ BP2. Masks: calls 2, 3 (D_PP) and 4, 5 (D_PB).
 // loss.backward() reaches only that discriminator's parameters.
-ScaDLoss sca_d_pp_loss(const ScaGan& model, ScaPhase phase, const ScaBatch& batch, const Tensor& fake,
+ScaDLoss sca_d_pp_loss(const ScaGan& model, ScaPhase phase, const ScaInputs& batch, const Tensor& fake,
                        const ScaDropout& drop);
-ScaDLoss sca_d_pb_loss(const ScaGan& model, ScaPhase phase, const ScaBatch& batch, const Tensor& fake,
+ScaDLoss sca_d_pb_loss(const ScaGan& model, ScaPhase phase, const ScaInputs& batch, const Tensor& fake,
                        const ScaDropout& drop);
 
 // VGG19 features of y [N, 1 or 3, H, W] in [-1, 1] at `taps` (of relu1_2, relu3_2, relu4_2):

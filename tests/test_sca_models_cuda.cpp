@@ -1,0 +1,69 @@
+// Golden parity of the SCA-GAN networks through the CUDA path (label emu: on the CUDA emulator; gpu: on a
+// GPU): the golden/sca/model/* checks of tests/test_sca_models.cpp with the tiny model, VGG19 weights,
+// inputs and dropout masks on the CUDA device, compared (copied back to the CPU) with the golden tensors at
+// the CPU cases' tolerances (tests/data/golden/sca/README.md).
+#ifdef DPT_WITH_CUDA
+#include <doctest/doctest.h>
+
+#include <functional>
+
+#include "tests/cuda_parity.h"
+
+namespace dpt::test {
+// tests/test_sca_models.cpp
+void sca_golden_phase1(Device dev);
+void sca_golden_phase1_term_grads(Device dev);
+void sca_golden_phase1_traj(Device dev);
+void sca_golden_phase2(Device dev);
+void sca_golden_phase2_term_grads(Device dev);
+void sca_golden_phase2_blockwise(Device dev);
+void sca_golden_phase2_traj(Device dev);
+}  // namespace dpt::test
+
+using namespace dpt;
+using namespace dpt::test;
+
+namespace {
+// Runs a golden check on the CUDA device and requires that CUDA kernels ran.
+void on_cuda(const std::function<void(Device)>& check) {
+  const long long launches = cuda::launch_count();
+  check(cuda_dev());
+  CHECK_MESSAGE(cuda::launch_count() > launches, "no CUDA kernel ran");
+}
+}  // namespace
+
+TEST_CASE("emu/golden/sca/phase1") {
+  DPT_REQUIRE_CUDA();
+  on_cuda(sca_golden_phase1);
+}
+
+TEST_CASE("emu/golden/sca/phase1_term_grads") {
+  DPT_REQUIRE_CUDA();
+  on_cuda(sca_golden_phase1_term_grads);
+}
+
+TEST_CASE("emu/golden/sca/phase1_traj") {
+  DPT_REQUIRE_CUDA();
+  on_cuda(sca_golden_phase1_traj);
+}
+
+TEST_CASE("emu/golden/sca/phase2") {
+  DPT_REQUIRE_CUDA();
+  on_cuda(sca_golden_phase2);
+}
+
+TEST_CASE("emu/golden/sca/phase2_term_grads") {
+  DPT_REQUIRE_CUDA();
+  on_cuda(sca_golden_phase2_term_grads);
+}
+
+TEST_CASE("emu/golden/sca/phase2_blockwise") {
+  DPT_REQUIRE_CUDA();
+  on_cuda(sca_golden_phase2_blockwise);
+}
+
+TEST_CASE("emu/golden/sca/phase2_traj") {
+  DPT_REQUIRE_CUDA();
+  on_cuda(sca_golden_phase2_traj);
+}
+#endif  // DPT_WITH_CUDA
