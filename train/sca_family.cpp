@@ -9,6 +9,7 @@
 #include "core/autograd.h"
 #include "io/image.h"
 #include "models/sca/checkpoint.h"
+#include "models/sca/inference.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
 #include "train/step.h"
@@ -37,17 +38,6 @@ const ScaStageBatch& sca_batch(const StageBatch& b) {
   const auto* s = dynamic_cast<const ScaStageBatch*>(&b);
   DPT_CHECK(s, "SCA-GAN family: the batch was not made by the SCA-GAN family");
   return *s;
-}
-
-// [N, C, H, W] -> [N, 3, H, W] for display: edge maps as stored (-E: dark lines on white), heatmaps as the
-// maximum over joints (bright on black), images as they are.
-Tensor show_edges(const Tensor& e) {
-  Tensor d = mul_scalar(e, -1.0);
-  return cat({d, d, d}, 1);
-}
-Tensor show_heatmaps(const Tensor& bp) {
-  Tensor m = add_scalar(mul_scalar(max(bp, 1, /*keepdim=*/true), 2.0), -1.0);
-  return cat({m, m, m}, 1);
 }
 
 void write_grid(const std::string& path, const std::vector<Tensor>& cols) {
@@ -219,8 +209,8 @@ void ScaFamily::write_samples(const std::string& path, const std::string& stage,
   auto rows = [n](const Tensor& t) { return t.slice(0, 0, n); };
   // The frozen PCT-Net (running statistics): what inference shows, and no running-statistics update here.
   const Tensor fake_EP2 = model_.pct_frozen(rows(in.EP1), rows(in.BP2), rows(in.BEP2));
-  std::vector<Tensor> cols{rows(in.P1), show_edges(rows(in.EP1)), show_heatmaps(rows(in.BP2)),
-                           show_edges(rows(in.EP2)), show_edges(fake_EP2)};
+  std::vector<Tensor> cols{rows(in.P1), sca_edge_display(rows(in.EP1)), sca_heatmap_display(rows(in.BP2)),
+                           sca_edge_display(rows(in.EP2)), sca_edge_display(fake_EP2)};
   if (sca_stage_phase(stage) == ScaPhase::Isn)
     cols.push_back(model_.isn->forward(rows(in.P1), fake_EP2, rows(in.BP2), rows(in.z)));
   cols.push_back(rows(in.P2));

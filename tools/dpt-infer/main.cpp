@@ -14,12 +14,13 @@
 #include "ops/device.h"
 #include "models/dpt/inference.h"
 #include "tools/common/cli.h"
+#include "tools/dpt-infer/sca.h"
 
 using namespace dpt;
 
 namespace {
 
-const char* kUsage = R"(dpt-infer: Dense Pose Transfer inference and UV-texture tools.
+const char* kUsage = R"(dpt-infer: Dense Pose Transfer and SCA-GAN inference, and UV-texture tools.
 
 Pose transfer (one pair):
   dpt-infer --checkpoint MODEL.safetensors --source IMG --source-iuv IUV --target-iuv IUV --out OUT.png
@@ -28,6 +29,22 @@ Pose transfer (batch, DeepFashion layout <root>/<split>/<name>, <root>/<split>_i
   dpt-infer --checkpoint MODEL.safetensors --root DIR [--split test] [--pairs PAIRS.csv] --out-dir DIR
             [--save-intermediates DIR]
   (pairs default to <root>/pairs-<split>.csv, header from,to; outputs are <from>___<to>.png, stems)
+SCA-GAN (--model sca, or picked from the checkpoint's metadata; SCA.md section 6):
+  dpt-infer --checkpoint MODEL.safetensors --source IMG --keypoints ANNOTATION.csv --target-name NAME
+            --out OUT.png [--source-name NAME] [--source-edges EDGE.png] [--seed N | --z zero|Z.safetensors]
+            [--save-intermediates DIR]
+      keypoints: a PATN annotation CSV (name: [y...]: [x...]); the source's row is --source-name
+      (default: the file name of --source), the target pose is row --target-name. Without
+      --source-edges the source's edge map is computed by XDoG (the checkpoint's parameters).
+  dpt-infer --checkpoint MODEL.safetensors --root DIR [--split test] [--pairs PAIRS.csv]
+            [--keypoints CSV] [--edges auto|files|xdog] --out-dir DIR [--seed N | --z ...]
+      pairs default to DIR/fasion-resize-pairs-<split>.csv (or fashion-..., pairs-<split>.csv), keypoints
+      to DIR/fasion-resize-annotation-<split>.csv, edges to DIR/trainE/diff/ when present (auto)
+  z: --seed N draws z ~ N(0, I) for pair i from (N, i) (default seed 0: the same seed, the same
+  output); --z zero uses the mean; --z FILE reads tensor "z" [z_dim] or [pairs, z_dim] from a safetensors
+  file. Output bytes: round((fake_P2 + 1) * 127.5), clamped. Intermediates: source_edges,
+  target_edges (batch), generated_target_edges, target_heatmaps (max over joints), bep2 (min over
+  joints), fake_P2.
 Texture tools (no checkpoint):
   dpt-infer --source IMG --source-iuv IUV --save-atlas ATLAS.png [--tile-size S]
       splats the person into a 6S x 4S DensePose atlas (default S = 256); unobserved texels are black
@@ -36,6 +53,7 @@ Texture tools (no checkpoint):
       background white
 
 Options:
+  --model dpt|sca       the model family (default: from the checkpoint's metadata)
   --device cpu|cuda[:N] where the networks run (default cpu)
   --conv-backend native|cudnn  CUDA convolution kernels (default native, the tested path)
   --threads N           CPU threads, 0..256 (default: DPT_THREADS, else 0 = all cores)
@@ -53,14 +71,15 @@ const std::vector<cli::Option> kOptions = {
     {"--checkpoint"}, {"--source"}, {"--source-iuv"}, {"--target-iuv"},   {"--out"},
     {"--device"},     {"--conv-backend"}, {"--threads"},  {"--iuv-order"}, {"--save-intermediates"},
     {"--pairs"},      {"--root"},   {"--split"},      {"--out-dir"},       {"--save-atlas"},
-    {"--tile-size"},  {"--atlas"}};
+    {"--tile-size"},  {"--atlas"},  {"--model"},      {"--keypoints"},     {"--source-name"},
+    {"--target-name"}, {"--source-edges"}, {"--seed"}, {"--z"},         {"--edges"}};
 
 // Every required option present, and no option that this mode does not use.
 void check_mode(const Args& a, const char* mode, const std::vector<std::string>& required,
                 std::vector<std::string> allowed) {
   for (const auto& r : required) DPT_USAGE_CHECK(a.has(r), mode << " needs " << r);
   allowed.insert(allowed.end(), required.begin(), required.end());
-  allowed.insert(allowed.end(), {"--device", "--conv-backend", "--threads", "--iuv-order"});
+  allowed.insert(allowed.end(), {"--device", "--conv-backend", "--threads", "--iuv-order", "--model"});
   a.only(allowed, mode);
 }
 
@@ -184,6 +203,14 @@ int main(int argc, char** argv) {
     const std::string backend = a.get_choice("--conv-backend", {"native", "cudnn"}, "native");
     const Device device = use_device(a.get("--device", "cpu"));
     if (a.has("--conv-backend")) set_conv_backend(backend);
+    const std::string model = a.get_choice("--model", {"dpt", "sca"}, "");
+    if (model == "sca" || (model.empty() && a.has("--checkpoint") && is_sca_checkpoint(a.get("--checkpoint")))) {
+      DPT_USAGE_CHECK(!a.has("--iuv-order"), "--iuv-order is not used by SCA-GAN (it reads keypoints, not IUV maps)");
+      if (a.has("--root") || a.has("--pairs") || a.has("--out-dir")) return run_sca_batch(a, device);
+      return run_sca_single(a, device);
+    }
+    for (const auto& o : kScaInferOptions)
+      DPT_USAGE_CHECK(!a.has(o), o << " is an SCA-GAN option (--model sca, or an SCA-GAN checkpoint)");
     if (a.has("--save-atlas")) return run_save_atlas(a, order);
     if (a.has("--atlas")) return run_render_atlas(a, order);
     if (a.has("--root") || a.has("--pairs") || a.has("--out-dir")) return run_batch(a, device, order);
