@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <iomanip>
+#include <sstream>
 #include <set>
 
 #include "core/autograd.h"
@@ -91,8 +93,11 @@ struct Report {
   }
   void note(const std::string& group, double err, double tol, const std::string& name) {
     auto& w = worst[group];
-    if (err / tol >= w.first || w.second.empty()) w = {err / tol, name + " " + std::to_string(err) + " (tol " +
-                                                                      std::to_string(tol) + ")"};
+    if (err / tol >= w.first || w.second.empty()) {
+      std::ostringstream os;
+      os << std::scientific << std::setprecision(2) << name << " err " << err << " (tol " << tol << ")";
+      w = {err / tol, os.str()};
+    }
   }
   // max-rel check of `actual` against golden tensor `name`.
   void check(const std::string& group, const Tensor& actual, const std::string& name, double tol) {
