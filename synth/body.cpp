@@ -33,10 +33,13 @@ Vec3 swing(Vec3 side, Vec3 up, Vec3 fwd, float sign, float abduct, float flex) {
 
 }  // namespace
 
-std::vector<Primitive> build_body(const Person& person, const Pose& pose) {
+std::vector<Primitive> build_body(const Person& person, const Pose& pose, Skeleton* skeleton) {
   const BodyShape& s = person.shape;
   const float h = s.height;
   std::vector<Primitive> out;
+  Skeleton sk;  // COCO-18 order (io/keypoints.h)
+  enum { kNose, kNeck, kRsho, kRelb, kRwri, kLsho, kLelb, kLwri, kRhip, kRkne, kRank, kLhip, kLkne, kLank, kLeye,
+         kReye, kLear, kRear };
 
   // Torso frame: lean forward about the body's left axis, then twist about the spine.
   const Vec3 X{1, 0, 0}, Y{0, 1, 0}, Z{0, 0, 1};
@@ -67,6 +70,16 @@ std::vector<Primitive> build_body(const Person& person, const Pose& pose) {
   neck_p.v0 = 0.0f;
   neck_p.v1 = 0.25f;
   out.push_back(neck_p);
+  // Face points just under the head ellipsoid's surface (inside it: (0.35^2 + 0.1^2 + 0.92^2) < 1).
+  auto on_head = [&](float l, float u, float f) {
+    return head_c + head_l * (l * s.head_rx) + head_up * (u * s.head_ry) + head_f * (f * s.head_rz);
+  };
+  sk.joint[kNose] = on_head(0, -0.2f, 0.95f);
+  sk.joint[kLeye] = on_head(0.35f, 0.1f, 0.9f);
+  sk.joint[kReye] = on_head(-0.35f, 0.1f, 0.9f);
+  sk.joint[kLear] = on_head(0.95f, 0, 0);
+  sk.joint[kRear] = on_head(-0.95f, 0, 0);
+  for (int j : {kNose, kLeye, kReye, kLear, kRear}) sk.depth[j] = 0.25f * s.head_rz;
 
   // Arms ([0] right, [1] left): the split direction is medial (DensePose's inner/outer halves).
   static const int kUA[2][2] = {{kUpperArmRInner, kUpperArmROuter}, {kUpperArmLInner, kUpperArmLOuter}};
@@ -90,7 +103,13 @@ std::vector<Primitive> build_body(const Person& person, const Pose& pose) {
     const Vec3 hy = d2 * -1.0f, hz = orthogonal(medial2, hy, fwd);
     out.push_back(make_capsule(wrist + d2 * (0.045f * h), cross(hy, hz), hy, hz,
                                {0.03f * h, 0.05f * h, 0.013f * h}, 0, Chart::Whole, kHand[side], 0));
+    const int js = side == 0 ? kRsho : kLsho;  // sho, elb, wri follow each other
+    sk.joint[js] = shoulder, sk.joint[js + 1] = elbow, sk.joint[js + 2] = wrist;
+    sk.depth[js] = sk.depth[js + 1] = 1.6f * s.upper_arm_r;
+    sk.depth[js + 2] = 1.6f * s.lower_arm_r;
   }
+  sk.joint[kNeck] = (sk.joint[kRsho] + sk.joint[kLsho]) * 0.5f;
+  sk.depth[kNeck] = 1.6f * s.torso_rz;
 
   // Legs: the split direction is anterior; the knee bends backward.
   static const int kUL[2][2] = {{kUpperLegRFront, kUpperLegRBack}, {kUpperLegLFront, kUpperLegLBack}};
@@ -111,6 +130,10 @@ std::vector<Primitive> build_body(const Person& person, const Pose& pose) {
     const Vec3 fy = Z * -1.0f;  // foot chart axis points to the heel; +z is the top of the foot
     out.push_back(make_capsule(ankle + Z * (0.03f * h) - Y * (0.02f * h), cross(fy, Y), fy, Y,
                                {0.028f * h, 0.07f * h, 0.024f * h}, 0, Chart::Whole, kFoot[side], 0));
+    const int jh = side == 0 ? kRhip : kLhip;  // hip, knee, ankle follow each other
+    sk.joint[jh] = hip, sk.joint[jh + 1] = knee, sk.joint[jh + 2] = ankle;
+    sk.depth[jh] = sk.depth[jh + 1] = 1.6f * s.upper_leg_r;
+    sk.depth[jh + 2] = 1.6f * s.lower_leg_r;
   }
 
   // Off-surface extras (Chart::None): DensePose labels what lies under them, or background.
@@ -145,6 +168,10 @@ std::vector<Primitive> build_body(const Person& person, const Pose& pose) {
     p.center = B * p.center;
     p.to_world = Mat3{{B * p.to_world.c[0], B * p.to_world.c[1], B * p.to_world.c[2]}};
     p.to_local = Mat3{{p.to_local * Binv.c[0], p.to_local * Binv.c[1], p.to_local * Binv.c[2]}};
+  }
+  if (skeleton) {
+    for (Vec3& j : sk.joint) j = B * j;
+    *skeleton = sk;
   }
   return out;
 }

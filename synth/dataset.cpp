@@ -7,13 +7,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "core/error.h"
 #include "io/file_io.h"
+#include "synth/keypoints.h"
 #include "synth/random.h"
 #include "synth/texture.h"
 #include "synth/write_queue.h"
@@ -45,6 +45,7 @@ PersonViews render_person(const DatasetOptions& opt, int person_id) {
     const Pose pose = make_pose(pv.person.seed, v);
     pv.frames.push_back(render_view(pv.person, pv.atlas, pose, opt.render,
                                     stream_seed(pv.person.seed, 2000 + static_cast<uint64_t>(v))));
+    pv.keypoints.push_back(view_keypoints(pv.person, pose, opt.render));
   }
   return pv;
 }
@@ -65,12 +66,6 @@ void check_options(const DatasetOptions& opt) {
   DPT_CHECK(opt.render.tile >= 2, "dpt-synth: tile size must be >= 2, got " << opt.render.tile);
   const int t = test_count(opt);
   DPT_CHECK(t >= 0 && t <= opt.persons, "dpt-synth: " << t << " test persons out of " << opt.persons);
-}
-
-void make_dir(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  DPT_CHECK(!ec, path << ": cannot create folder: " << ec.message());
 }
 
 void write_text(const std::string& path, const std::string& text) { write_file_atomic(path, text.data(), text.size()); }
@@ -99,12 +94,13 @@ DatasetStats write_dataset(const DatasetOptions& opt, const std::function<void(i
   auto split_of = [&](int person) { return person < n_train ? std::string("train") : std::string("test"); };
   for (const char* split : {"train", "test"}) {
     if (opt.dry_run || (std::string(split) == "train" ? n_train : n_test) == 0) continue;
-    make_dir(opt.out + "/" + split);
-    make_dir(opt.out + "/" + split + "_iuv");
+    make_dirs(opt.out + "/" + split);
+    make_dirs(opt.out + "/" + split + "_iuv");
   }
-  if (!opt.dry_run) make_dir(opt.out + "/atlas");
+  if (!opt.dry_run) make_dirs(opt.out + "/atlas");
 
   WriteQueue queue(opt.dry_run ? 0 : opt.writers, 64);
+  std::vector<Keypoints> keypoints(static_cast<size_t>(opt.persons) * opt.views);  // view id*views+v
   std::atomic<int> next{0}, done{0};
   std::atomic<bool> failed{false};
   std::mutex error_mutex;
@@ -113,6 +109,7 @@ DatasetStats write_dataset(const DatasetOptions& opt, const std::function<void(i
     for (int id = next++; id < opt.persons && !failed; id = next++) {
       try {
         const PersonViews pv = render_person(opt, id);
+        std::copy(pv.keypoints.begin(), pv.keypoints.end(), keypoints.begin() + static_cast<size_t>(id) * opt.views);
         if (opt.dry_run) {
           done += opt.views;
           continue;
@@ -154,13 +151,20 @@ DatasetStats write_dataset(const DatasetOptions& opt, const std::function<void(i
     std::ostringstream persons, pairs;
     persons << "name,person\n";
     pairs << "from,to\n";
+    std::vector<std::string> kp_names;
+    std::vector<Keypoints> kp_rows;
     for (int id = first; id < last; ++id) {
-      for (int v = 0; v < opt.views; ++v) persons << view_name(id, v) << "," << person_name(id) << "\n";
+      for (int v = 0; v < opt.views; ++v) {
+        persons << view_name(id, v) << "," << person_name(id) << "\n";
+        kp_names.push_back(view_name(id, v));
+        kp_rows.push_back(keypoints[static_cast<size_t>(id) * opt.views + v]);
+      }
       const Person person = make_person(opt.seed, id, opt.hair_skirt);
       for (const auto& [a, b] : view_pairs(opt, person)) pairs << view_name(id, a) << "," << view_name(id, b) << "\n";
     }
     write_text(opt.out + "/persons-" + split + ".csv", persons.str());
     write_text(opt.out + "/pairs-" + split + ".csv", pairs.str());
+    write_keypoints_csv(opt.out + "/fasion-resize-annotation-" + std::string(split) + ".csv", kp_names, kp_rows);
   }
 
   DatasetStats st;

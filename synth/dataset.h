@@ -1,11 +1,14 @@
 // Writes a synthetic dataset in the ARCHITECTURE.md section 7 layout: <out>/<split>/<name>.png,
-// <out>/<split>_iuv/<name>.png, pairs-<split>.csv, persons-<split>.csv and <out>/atlas/<person>.png.
+// <out>/<split>_iuv/<name>.png, pairs-<split>.csv, persons-<split>.csv and <out>/atlas/<person>.png, and
+// the COCO-18 keypoints of every view for SCA-GAN, <out>/fasion-resize-annotation-<split>.csv (SCA.md
+// section 1; synth/keypoints.h).
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "io/keypoints.h"
 #include "synth/render.h"
 
 namespace dpt::synth {
@@ -39,6 +42,7 @@ struct PersonViews {
   Person person;
   Image8 atlas;
   std::vector<Frame> frames;
+  std::vector<Keypoints> keypoints;  // per view, Note [Synth keypoints]
 };
 PersonViews render_person(const DatasetOptions& opt, int person_id);
 

@@ -36,14 +36,22 @@ Rgb off_surface_colour(const Look& look, const Primitive& p, Vec3 q) {
 
 }  // namespace
 
+Camera view_camera(const Person& person, const Pose& pose, const RenderOptions& opt) {
+  const float H = static_cast<float>(opt.height), W = static_cast<float>(opt.width);
+  Camera cam;
+  cam.scale = pose.scale * 0.88f * H / person.shape.height;
+  cam.cx = 0.5f * W + pose.dx * W;
+  cam.floor_row = 0.96f * H + pose.dy * H;
+  return cam;
+}
+
 Frame render_view(const Person& person, const Image8& atlas, const Pose& pose, const RenderOptions& opt,
                   uint64_t view_seed) {
   const int H = opt.height, W = opt.width;
   const std::vector<Primitive> prims = build_body(person, pose);
 
-  // Orthographic camera: the person's height fills ~88% of the frame, soles near the bottom.
-  const float scale = pose.scale * 0.88f * static_cast<float>(H) / person.shape.height;
-  const float cx = 0.5f * W + pose.dx * W, floor_row = 0.96f * H + pose.dy * H;
+  const Camera cam = view_camera(person, pose, opt);
+  const float scale = cam.scale, cx = cam.cx, floor_row = cam.floor_row;
 
   std::vector<Hit> any(static_cast<size_t>(H) * W), body(static_cast<size_t>(H) * W);
   for (int i = 0; i < static_cast<int>(prims.size()); ++i) {

@@ -29,6 +29,14 @@ struct Frame {
   std::vector<uint8_t> iuv;  // [H, W, 3] (I, U byte, V byte); I = 0 is background
 };
 
+// The orthographic camera of a view: world X, Y (metres) -> image column cx + X scale, row
+// floor_row - Y scale (continuous; pixel (r, c) covers [c, c + 1) x [r, r + 1), its ray goes through the
+// centre). The person's height fills ~88% of the frame, soles near the bottom.
+struct Camera {
+  float scale = 1, cx = 0, floor_row = 0;
+};
+Camera view_camera(const Person& person, const Pose& pose, const RenderOptions& opt);
+
 Frame render_view(const Person& person, const Image8& atlas, const Pose& pose, const RenderOptions& opt,
                   uint64_t view_seed);
 
