@@ -19,8 +19,11 @@ const char* kUsage = R"(usage: dpt-synth --out DIR [options]
 Renders procedural people made of the 24 DensePose parts, several views each, with exact IUV maps.
 Writes (ARCHITECTURE.md section 7): DIR/<split>/<name>.png, DIR/<split>_iuv/<name>.png (DensePose
 order: B = I, G = U*255, R = V*255), DIR/pairs-<split>.csv, DIR/persons-<split>.csv and the ground-truth
-atlas of every person, DIR/atlas/<person>.png (6S x 4S). Names are p0007_v02; splits are by person
-(the last persons are the test split). Same seed -> byte-identical files, for any --threads.
+atlas of every person, DIR/atlas/<person>.png (6S x 4S). For SCA-GAN (SCA.md section 1) also the
+COCO-18 keypoints of every view, DIR/fasion-resize-annotation-<split>.csv (PATN format, y first; hidden
+joints -1, joints outside the frame keep their coordinates: synth/keypoints.h); `dpt-edges --root DIR
+--split train --split test` then adds the edge maps. Names are p0007_v02; splits are by person (the last
+persons are the test split). Same seed -> byte-identical files, for any --threads.
 
 options:
   --out DIR              output folder (created if missing)
@@ -42,12 +45,16 @@ options:
   --contact-sheet FILE   also (or only) write a PNG of a few persons x views with their IUV and atlas
   --sheet-persons N      persons on the contact sheet (default 4)
   --sheet-views N        views on the contact sheet (default 4)
+  --sheet-sca            two more panels per view on the sheet: SCA-GAN's 18 heatmaps with the skeleton,
+                         and the XDoG edge map, each over the image
   --dry-run              render but write nothing (measures rendering speed)
   --quiet                no progress line
   --help                 this text
 
 example contact sheet (4 persons x 4 views, image | IUV per view, then the atlas):
   dpt-synth --contact-sheet sheet.png --size 128x88 --tile 64 --hair-skirt 0.5
+the same with SCA-GAN's inputs (image | IUV | heatmaps + skeleton | edges per view):
+  dpt-synth --contact-sheet sheet.png --size 128x88 --sheet-sca
 )";
 
 using dpt::cli::Args;
@@ -58,7 +65,7 @@ const std::vector<dpt::cli::Option> kOptions = {
     {"--out"},          {"--persons"},      {"--views"},       {"--size"},          {"--tile"},
     {"--seed"},         {"--test-persons"}, {"--test-fraction"}, {"--pairs-per-person"}, {"--threads"},
     {"--writers"},      {"--hair-skirt"},   {"--seam-noise"},  {"--shading"},       {"--contact-sheet"},
-    {"--sheet-persons"}, {"--sheet-views"}, {"--dry-run", Kind::Flag}, {"--quiet", Kind::Flag}};
+    {"--sheet-persons"}, {"--sheet-views"}, {"--sheet-sca", Kind::Flag}, {"--dry-run", Kind::Flag}, {"--quiet", Kind::Flag}};
 
 void parse_size(const std::string& s, int& h, int& w) {
   const size_t x = s.find_first_of("xX");
@@ -109,7 +116,7 @@ int run(const Args& a) {
                 dry_run ? "" : opt.out.c_str());
   }
   if (!sheet.empty()) {
-    dpt::write_png(sheet, make_contact_sheet(opt, std::min(sheet_persons, opt.persons), sheet_views));
+    dpt::write_png(sheet, make_contact_sheet(opt, std::min(sheet_persons, opt.persons), sheet_views, a.has("--sheet-sca")));
     std::printf("dpt-synth: contact sheet -> %s\n", sheet.c_str());
   }
   return 0;
