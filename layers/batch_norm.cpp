@@ -5,7 +5,8 @@
 
 namespace dpt {
 
-BatchNorm2d::BatchNorm2d(int64_t channels, double eps_, double momentum_, DType dtype) : eps(eps_), momentum(momentum_) {
+BatchNorm2d::BatchNorm2d(int64_t channels, double eps_, double momentum_, DType dtype)
+    : eps(eps_), momentum(momentum_) {
   DPT_CHECK(channels > 0, "BatchNorm2d: bad channel count " << channels);
   weight = Tensor::ones({channels}, dtype);
   bias = Tensor::zeros({channels}, dtype);

@@ -13,7 +13,7 @@
 #include "ops/dropout.h"
 #include "ops/pad.h"
 #include "tests/cuda_parity.h"
-#include "tests/test_sca_util.h"
+#include "tests/sca_golden_ops.h"
 
 using namespace dpt;
 using namespace dpt::test;
@@ -40,7 +40,8 @@ TEST_CASE("emu/batch_norm") {
               const bool dev = v[0].device().is_cuda();
               return batch_norm(v[0], v[1], v[2], dev ? rm_dev : rm_cpu, dev ? rv_dev : rv_cpu, training);
             },
-            {uniform_tensor(shape, 152, dt, 5.0, 5.5), uniform_tensor({C}, 153, dt, 0.5, 1.5), uniform_tensor({C}, 154, dt)});
+            {uniform_tensor(shape, 152, dt, 5.0, 5.5), uniform_tensor({C}, 153, dt, 0.5, 1.5),
+             uniform_tensor({C}, 154, dt)});
         expect_close(rm_dev.to(Device::cpu()), rm_cpu, parity_atol(dt), parity_rtol(dt), what + ": running_mean");
         expect_close(rv_dev.to(Device::cpu()), rv_cpu, parity_atol(dt), parity_rtol(dt), what + ": running_var");
       }
@@ -99,7 +100,8 @@ TEST_CASE("emu/contextual_loss") {
                  {uniform_tensor({2, 6, 4, 3}, 180, dt), uniform_tensor({2, 6, 3, 5}, 181, dt)}, {false, true},
                  gemm_tol(dt), gemm_tol(dt));
     // More than 256 positions on both sides (grid-stride loops, several rows per thread in the max).
-    check_parity("contextual_loss 300x270 positions" + s, [sharp](const auto& v) { return contextual_loss(v[0], v[1], sharp); },
+    check_parity("contextual_loss 300x270 positions" + s,
+                 [sharp](const auto& v) { return contextual_loss(v[0], v[1], sharp); },
                  {uniform_tensor({1, 8, 20, 15}, 182, dt), uniform_tensor({1, 8, 18, 15}, 183, dt)}, {false, true},
                  gemm_tol(dt), gemm_tol(dt));
   }
@@ -110,23 +112,22 @@ TEST_CASE("emu/golden/sca_ops") {
   sca_golden_case("batch_norm_eval", {"x", "w", "b", "rm", "rv"}, {"x", "w", "b"}, on_cuda([](const auto& in) {
                     return batch_norm(in.at("x"), in.at("w"), in.at("b"), in.at("rm"), in.at("rv"), false);
                   }),
-                  1e-4);
+                  1e-4, 1e-4);
   sca_golden_case("batch_norm_train", {"x", "w", "b", "rm", "rv"}, {"x", "w", "b"}, on_cuda([](const auto& in) {
                     Tensor rm = in.at("rm").clone(), rv = in.at("rv").clone();
                     Tensor y = batch_norm(in.at("x"), in.at("w"), in.at("b"), rm, rv, true);
-                    expect_golden(rm.to(Device::cpu()), sca_golden("batch_norm_train.running_mean"), 1e-4,
+                    expect_golden(rm.to(Device::cpu()), golden(kScaOps, "batch_norm_train.running_mean"), 1e-4,
                                   "batch_norm_train.running_mean on CUDA");
-                    expect_golden(rv.to(Device::cpu()), sca_golden("batch_norm_train.running_var"), 1e-4,
+                    expect_golden(rv.to(Device::cpu()), golden(kScaOps, "batch_norm_train.running_var"), 1e-4,
                                   "batch_norm_train.running_var on CUDA");
                     return y;
                   }),
-                  1e-4);
-  sca_golden_case("reflection_pad1", {"x"}, {"x"}, on_cuda([](const auto& in) { return reflection_pad2d(in.at("x"), 1); }),
-                  1e-5);
-  sca_golden_case("reflection_pad3", {"x"}, {"x"}, on_cuda([](const auto& in) { return reflection_pad2d(in.at("x"), 3); }),
-                  1e-5);
+                  1e-4, 1e-4);
+  for (int pad : {1, 3})
+    sca_golden_case("reflection_pad" + std::to_string(pad), {"x"}, {"x"},
+                    on_cuda([pad](const auto& in) { return reflection_pad2d(in.at("x"), pad); }), 1e-5, 1e-5);
   sca_golden_case("dropout_mask", {"x", "mask"}, {"x"},
-                  on_cuda([](const auto& in) { return dropout_masked(in.at("x"), in.at("mask"), 0.5); }), 0.0);
+                  on_cuda([](const auto& in) { return dropout_masked(in.at("x"), in.at("mask"), 0.5); }), 0.0, 0.0);
   for (const char* name : {"cx_loss", "cx_loss_n1", "cx_loss_sigma_b"}) {
     CxParams p;
     if (std::string(name) == "cx_loss_sigma_b") {
@@ -134,7 +135,8 @@ TEST_CASE("emu/golden/sca_ops") {
       p.b = 0.7;
     }
     sca_golden_case(name, {"featT", "featI"}, {"featI"},
-                    on_cuda([p](const auto& in) { return contextual_loss(in.at("featT"), in.at("featI"), p); }), 1e-5);
+                    on_cuda([p](const auto& in) { return contextual_loss(in.at("featT"), in.at("featI"), p); }), 1e-5,
+                    1e-5);
   }
 }
 

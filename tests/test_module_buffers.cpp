@@ -9,7 +9,7 @@
 #include "layers/batch_norm.h"
 #include "layers/layers.h"
 #include "models/checkpoint.h"
-#include "tests/test_sca_util.h"
+#include "tests/sca_golden_ops.h"
 #include "tests/test_util.h"
 
 using namespace dpt;
@@ -165,26 +165,26 @@ TEST_CASE("layers/batch_norm2d/modes_and_running_statistics") {
   // The golden batch-norm cases through the layer: train mode moves the buffers once, eval leaves them.
   BatchNorm2d bn(3);
   StateDict sd;
-  sd["weight"] = sca_golden("batch_norm_train.w");
-  sd["bias"] = sca_golden("batch_norm_train.b");
-  sd["running_mean"] = sca_golden("batch_norm_train.rm");
-  sd["running_var"] = sca_golden("batch_norm_train.rv");
+  sd["weight"] = golden(kScaOps, "batch_norm_train.w");
+  sd["bias"] = golden(kScaOps, "batch_norm_train.b");
+  sd["running_mean"] = golden(kScaOps, "batch_norm_train.rm");
+  sd["running_var"] = golden(kScaOps, "batch_norm_train.rv");
   bn.load_state_dict(sd);
-  Tensor y = bn.forward(sca_golden("batch_norm_train.x"));
-  expect_golden(y, sca_golden("batch_norm_train.out"), 1e-4, "BatchNorm2d train out");
-  expect_golden(bn.running_mean, sca_golden("batch_norm_train.running_mean"), 1e-4, "running_mean after one step");
-  expect_golden(bn.running_var, sca_golden("batch_norm_train.running_var"), 1e-4, "running_var after one step");
+  Tensor y = bn.forward(golden(kScaOps, "batch_norm_train.x"));
+  expect_golden(y, golden(kScaOps, "batch_norm_train.out"), 1e-4, "BatchNorm2d train out");
+  expect_golden(bn.running_mean, golden(kScaOps, "batch_norm_train.running_mean"), 1e-4, "running_mean after one step");
+  expect_golden(bn.running_var, golden(kScaOps, "batch_norm_train.running_var"), 1e-4, "running_var after one step");
 
   BatchNorm2d ev(3);
-  sd["weight"] = sca_golden("batch_norm_eval.w");
-  sd["bias"] = sca_golden("batch_norm_eval.b");
-  sd["running_mean"] = sca_golden("batch_norm_eval.rm");
-  sd["running_var"] = sca_golden("batch_norm_eval.rv");
+  sd["weight"] = golden(kScaOps, "batch_norm_eval.w");
+  sd["bias"] = golden(kScaOps, "batch_norm_eval.b");
+  sd["running_mean"] = golden(kScaOps, "batch_norm_eval.rm");
+  sd["running_var"] = golden(kScaOps, "batch_norm_eval.rv");
   ev.load_state_dict(sd);
   ev.eval();
-  Tensor ye = ev.forward(sca_golden("batch_norm_eval.x"));
-  expect_golden(ye, sca_golden("batch_norm_eval.out"), 1e-4, "BatchNorm2d eval out");
-  expect_golden(ev.running_mean, sca_golden("batch_norm_eval.rm"), 0, "eval keeps running_mean");
-  expect_golden(ev.running_var, sca_golden("batch_norm_eval.rv"), 0, "eval keeps running_var");
+  Tensor ye = ev.forward(golden(kScaOps, "batch_norm_eval.x"));
+  expect_golden(ye, golden(kScaOps, "batch_norm_eval.out"), 1e-4, "BatchNorm2d eval out");
+  expect_golden(ev.running_mean, golden(kScaOps, "batch_norm_eval.rm"), 0, "eval keeps running_mean");
+  expect_golden(ev.running_var, golden(kScaOps, "batch_norm_eval.rv"), 0, "eval keeps running_var");
   CHECK(contains(error_of([&] { ev.forward(Tensor::zeros({2, 3, 4})); }), "BatchNorm2d: x must be [N, C, H, W]"));
 }

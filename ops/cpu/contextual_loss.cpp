@@ -162,7 +162,8 @@ void contextual_loss_backward(const CxSaved& s, const Tensor& g, const CxParams&
           const int64_t jarg = static_cast<int64_t>(rs[j * 2 + 1]);
           for (int64_t i = i0; i < i1; ++i) {
             const double dv = d[j * PI + i], dmin = cs[i * 3];
-            const double ddt = cx_grad_dtilde(dv, dmin, cs[i * 3 + 2], jarg == i ? gm[j] : 0.0, q[i], p.b, p.sigma, p.eps);
+            const double dcx = jarg == i ? gm[j] : 0.0;  // cotangent of cx[j, i]: only at row j's first maximum
+            const double ddt = cx_grad_dtilde(dv, dmin, cs[i * 3 + 2], dcx, q[i], p.b, p.sigma, p.eps);
             r[i - i0] += ddt * dv;
             dcos[j * PI + i] = static_cast<T>(cx_dcos_direct(ddt, dmin, p.eps));
           }

@@ -69,9 +69,10 @@ __global__ void bn_running_kernel(const double* __restrict__ mean, const double*
 
 // Block (c, k): sums of g and g xhat over chunk k of channel c.
 template <class T>
-__global__ void bn_grad_partial_kernel(const T* __restrict__ x, const T* __restrict__ g, const double* __restrict__ mean,
-                                       const double* __restrict__ var, double* __restrict__ partial, int64_t C,
-                                       int64_t L, int64_t n, int64_t chunks, double eps) {
+__global__ void bn_grad_partial_kernel(const T* __restrict__ x, const T* __restrict__ g,
+                                       const double* __restrict__ mean, const double* __restrict__ var,
+                                       double* __restrict__ partial, int64_t C, int64_t L, int64_t n, int64_t chunks,
+                                       double eps) {
   __shared__ double b1[kBlock], b2[kBlock];
   const int64_t c = blockIdx.x / chunks, k = blockIdx.x % chunks;
   const double m = mean[c], r = bn_rstd(var[c], eps);

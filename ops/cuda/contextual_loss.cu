@@ -165,7 +165,8 @@ __global__ void cx_grad_input_kernel(const T* __restrict__ in, const double* __r
       dot += static_cast<double>(in[(n * C + c) * PI + i]) * static_cast<double>(dI[(n * C + c) * PI + i]);
     for (int64_t c = 0; c < C; ++c) {
       const int64_t e = (n * C + c) * PI + i;
-      dI[e] = static_cast<T>(cx_unnormalize_grad(static_cast<double>(dI[e]), static_cast<double>(in[e]), dot, rnorm[k]));
+      const double g = cx_unnormalize_grad(static_cast<double>(dI[e]), static_cast<double>(in[e]), dot, rnorm[k]);
+      dI[e] = static_cast<T>(g);
     }
   }
 }
