@@ -22,6 +22,7 @@
 #include "ops/adam.h"
 #include "ops/elementwise.h"
 #include "ops/interpolate.h"
+#include "ops/reduce.h"
 #include "tests/test_util.h"
 
 using namespace dpt;
@@ -626,4 +627,29 @@ TEST_CASE("sca/model/checkpoint_family") {
   CHECK(contains(e, "'sca'"));
   write_safetensors(dir + "/old.safetensors", {{"pred.c1.weight", Tensor::zeros({1})}}, {{"dpt_config", "{}"}});
   CHECK(contains(error_of([&] { read_sca_checkpoint(dir + "/old.safetensors"); }), "Dense Pose Transfer"));
+}
+
+// Dropout in the discriminators: identity in eval mode, the given masks in train mode, or masks drawn
+// from the generator (deterministic per seed and independent per call); p = 0 is the identity.
+TEST_CASE("sca/model/discriminator_dropout") {
+  auto model = tiny_model(Device::cpu());
+  const ScaInputs b = batch_of(ScaPhase::Pct, Device::cpu());
+  const ResnetDiscriminator& d = *model->pct_dpp;
+  const Tensor x = cat({b.EP2, b.EP1}, 1);
+  const ScaMasks masks = masks_of(kPhase1, 3, Device::cpu());
+  NoGradGuard ng;
+  model->pct_dpp->train();
+  const Tensor with_masks = d.forward(x, DropoutSource{&masks[2], nullptr});
+  expect_golden(with_masks, golden(kPhase1, "dpp.pred_real"), kTolFwd, "D_PP(real) with mask call 2");
+  Generator g1(5), g2(5);
+  const Tensor r1 = d.forward(x, DropoutSource{nullptr, &g1}), r2 = d.forward(x, DropoutSource{nullptr, &g2});
+  const Tensor r3 = d.forward(x, DropoutSource{nullptr, &g1});
+  expect_golden(r1, r2, 0, "same seed, same masks");
+  CHECK(r1.to_vector() != r3.to_vector());  // the next call draws new masks
+  CHECK(r1.to_vector() != with_masks.to_vector());
+  CHECK(contains(error_of([&] { d.forward(x, DropoutSource{}); }), "needs masks or a generator"));
+  model->pct_dpp->eval();
+  const Tensor e1 = d.forward(x, DropoutSource{}), e2 = d.forward(x, DropoutSource{&masks[2], nullptr});
+  expect_golden(e1, e2, 0, "eval mode ignores the masks");
+  CHECK(e1.to_vector() != with_masks.to_vector());
 }
