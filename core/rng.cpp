@@ -1,4 +1,5 @@
-// Counter-based random numbers (Note [RNG] in rng.h): a SplitMix64-style finaliser over (seed, counter).
+// Counter-based random numbers (Note [RNG] in rng.h): a SplitMix64-style finaliser over (seed, counter)
+// (core/rng_math.h), Box-Muller normals and the tensor fills.
 #include "core/rng.h"
 
 #include <cmath>
@@ -6,22 +7,6 @@
 #include "core/threading.h"
 
 namespace dpt {
-
-namespace {
-uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-}  // namespace
-
-uint64_t rng_bits(uint64_t seed, uint64_t counter) {
-  return mix64(mix64(seed ^ 0x9e3779b97f4a7c15ULL) + counter * 0x9e3779b97f4a7c15ULL);
-}
-
-double rng_uniform(uint64_t seed, uint64_t counter) {
-  return static_cast<double>(rng_bits(seed, counter) >> 11) * (1.0 / 9007199254740992.0);  // 53 bits
-}
 
 double rng_normal(uint64_t seed, uint64_t counter) {
   // Box-Muller on two independent uniforms drawn from the counter's two halves of a wider stream.

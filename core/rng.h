@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "core/rng_math.h"
 #include "core/tensor.h"
 
 namespace dpt {
@@ -23,9 +24,8 @@ class Generator {
   uint64_t offset_ = 0;
 };
 
-// Pure functions of (seed, counter): 64 random bits, a uniform double in [0, 1), a standard normal.
-uint64_t rng_bits(uint64_t seed, uint64_t counter);
-double rng_uniform(uint64_t seed, uint64_t counter);
+// Pure functions of (seed, counter): 64 random bits and a uniform double in [0, 1) (rng_bits, rng_uniform:
+// host/device inline code in core/rng_math.h), a standard normal.
 double rng_normal(uint64_t seed, uint64_t counter);
 
 // In place, any dtype, CPU (or copied to the tensor's device). No autograd.

@@ -1,9 +1,8 @@
-// Dropout: mask drawing on the host from core/rng, argument checks and autograd (ops/dropout.h).
+// Dropout: argument checks, mask drawing and autograd (ops/dropout.h).
 #include "ops/dropout.h"
 
 #include "core/autograd.h"
 #include "core/dispatch.h"
-#include "core/threading.h"
 
 namespace dpt {
 
@@ -13,14 +12,10 @@ void check_p(double p) { DPT_CHECK(p >= 0 && p < 1, "dropout: p must be in [0, 1
 
 Tensor dropout_mask(const Shape& shape, double p, Generator& gen, DType dtype, Device device) {
   check_p(p);
-  Tensor u = Tensor::empty(shape, DType::F64);
-  uniform_(u, 0.0, 1.0, gen);
-  double* pu = u.data<double>();
-  const double keep = 1.0 - p;
-  parallel_for(u.numel(), 16384, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) pu[i] = pu[i] < keep ? 1.0 : 0.0;
-  });
-  return u.to(dtype).to(device).detach();
+  Tensor mask = Tensor::empty(shape, dtype, device);
+  const uint64_t first = gen.advance(static_cast<uint64_t>(mask.numel()));
+  DPT_DISPATCH(device, dropout_fill_mask, gen.seed(), first, 1.0 - p, mask);
+  return mask;
 }
 
 Tensor dropout_masked(const Tensor& x, const Tensor& mask, double p) {

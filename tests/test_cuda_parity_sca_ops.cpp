@@ -86,6 +86,12 @@ TEST_CASE("emu/dropout") {
     Tensor x = uniform_tensor({3, 5, 7}, 171, dt);
     expect_close(dropout(x.to(cuda_dev()), 0.3, true, g2).to(Device::cpu()), dropout(x, 0.3, true, g1), 0, 0,
                  "dropout seeded on both devices");
+    Generator g3(12), g4(12);
+    const long long launches = cuda::launch_count();
+    Tensor dev_mask = dropout_mask({5, 4, 37, 11}, 0.5, g4, dt, cuda_dev());
+    CHECK(cuda::launch_count() > launches);  // drawn by a kernel on the device
+    expect_close(dev_mask.to(Device::cpu()), dropout_mask({5, 4, 37, 11}, 0.5, g3, dt), 0, 0,
+                 "dropout_mask drawn on the device");
   }
 }
 

@@ -146,6 +146,12 @@ TEST_CASE("ops/dropout seeded masks, eval identity, statistics") {
     kept += v != 0;
   }
   CHECK(kept / x.numel() == doctest::Approx(0.5).epsilon(0.05));  // 8192 draws: 4 sigma is 0.022
+  // The mask follows the documented rule: element i is 1 when U(seed, first + i) < 1 - p.
+  Generator g6(5);
+  g6.advance(3);
+  std::vector<double> m = dropout_mask({1000}, 0.3, g6).to_vector();
+  for (int i = 0; i < 1000; ++i) REQUIRE(m[i] == (rng_uniform(5, 3 + i) < 0.7 ? 1.0 : 0.0));
+  CHECK(g6.offset() == 1003);
   // The draw equals dropout_mask from the same generator state.
   Generator g4(5);
   expect_golden(a, x * dropout_mask(x.shape(), 0.5, g4) * 2.0, 0, "dropout = x mask / (1 - p)");
