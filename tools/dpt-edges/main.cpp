@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
 #include <cmath>
 #include <map>
 #include <cstdio>
@@ -46,6 +49,7 @@ options:
   --force            recompute every file and replace a differing or missing record
   --dry-run          report what would be done; write nothing
   --threads N        threads of the XDoG kernel (default: DPT_THREADS, else all cores)
+  --writers N        images processed at once, 1..64 (default 8: each PNG write waits on fsync)
   --quiet            no progress line
   --help             this text
 
@@ -100,6 +104,7 @@ int body(const dpt::cli::Args& a) {
                   "--sigma " << p.sigma << " x --k " << p.k << " needs a Gaussian radius above " << kXdogMaxRadius);
   const bool force = a.has("--force"), dry = a.has("--dry-run"), quiet = a.has("--quiet");
   const int threads = cli::apply_threads(a);
+  const int64_t max_writers = a.get_int("--writers", 1, 64, 8);
   const std::string root = a.get("--root"), out = a.get("--out", dataset ? root + "/trainE/diff" : "");
 
   // Every image -> its edge file.
@@ -147,18 +152,35 @@ int body(const dpt::cli::Args& a) {
   if (force) std::filesystem::remove(xdog_record_path(out), ec);
   else if (!have_record) write_xdog_record(out, p);
 
+  // Workers each take the next image: decode, XDoG, write (PNG writes are fsync'ed: mostly waiting).
   Progress progress("dpt-edges", static_cast<int64_t>(todo.size()));
   progress.set_enabled(!quiet);
-  for (size_t i = 0; i < todo.size(); ++i) {
-    int h = 0, w = 0;
-    const Tensor rgb = image_bytes_tensor(todo[i]->image, &h, &w);
-    const Tensor e = xdog_edge_bytes(rgb, p);
-    Image8 img{h, w, 1, std::vector<uint8_t>(static_cast<size_t>(h) * w)};
-    const float* src = e.data<float>();
-    for (size_t k = 0; k < img.pixels.size(); ++k) img.pixels[k] = static_cast<uint8_t>(src[k]);
-    write_png(todo[i]->edge, img);
-    progress.update(static_cast<int64_t>(i + 1), todo[i]->edge);
-  }
+  std::atomic<size_t> next{0}, done{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  std::string error;
+  auto worker = [&] {
+    for (size_t i = next++; i < todo.size() && !failed; i = next++) {
+      try {
+        int h = 0, w = 0;
+        const Tensor rgb = image_bytes_tensor(todo[i]->image, &h, &w);
+        const Tensor e = xdog_edge_bytes(rgb, p);
+        Image8 img{h, w, 1, std::vector<uint8_t>(static_cast<size_t>(h) * w)};
+        const float* src = e.data<float>();
+        for (size_t k = 0; k < img.pixels.size(); ++k) img.pixels[k] = static_cast<uint8_t>(src[k]);
+        write_png(todo[i]->edge, img);
+        progress.update(static_cast<int64_t>(++done), todo[i]->edge);
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!failed.exchange(true)) error = e.what();
+      }
+    }
+  };
+  const int writers = static_cast<int>(std::min<int64_t>(max_writers, static_cast<int64_t>(todo.size())));
+  std::vector<std::thread> pool;
+  for (int t = 0; t < writers; ++t) pool.emplace_back(worker);
+  for (std::thread& t : pool) t.join();
+  DPT_CHECK(!failed, error);
   progress.finish();
   if (force) write_xdog_record(out, p);
   std::printf("dpt-edges: wrote %zu edge maps in %.1f s with %d thread(s)\n", todo.size(), progress.elapsed_seconds(),
@@ -175,6 +197,6 @@ int main(int argc, char** argv) {
                         {"--out", Kind::Value},    {"--sigma", Kind::Value},    {"--k", Kind::Value},
                         {"--gamma", Kind::Value},  {"--phi", Kind::Value},      {"--eps", Kind::Value},
                         {"--force", Kind::Flag},   {"--dry-run", Kind::Flag},   {"--threads", Kind::Value},
-                        {"--quiet", Kind::Flag}},
+                        {"--quiet", Kind::Flag},   {"--writers", Kind::Value}},
                        0, body);
 }
