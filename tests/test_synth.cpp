@@ -83,7 +83,7 @@ TEST_CASE("synth/dataset files are byte-identical for any thread count") {
     CHECK_MESSAGE(slurp(e.path().string()) == slurp(d3 + "/" + rel), rel);
     ++files;
   }
-  CHECK(files == 15 * 2 + 5 + 4);  // images, IUV maps, atlases, 2 CSVs per split
+  CHECK(files == 15 * 2 + 5 + 6);  // images, IUV maps, atlases, 3 CSVs per split (pairs, persons, keypoints)
   // Section 7 layout and the indexes.
   CHECK(std::filesystem::exists(d1 + "/test/p0004_v02.png"));
   CHECK(std::filesystem::exists(d1 + "/train_iuv/p0000_v00.png"));
