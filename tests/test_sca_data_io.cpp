@@ -60,7 +60,7 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-TEST_CASE("sca keypoints: the PATN annotation CSV") {
+TEST_CASE("sca/keypoints: the PATN annotation CSV") {
   const KeypointTable t = parse_keypoints_csv("\xEF\xBB\xBF" "name: keypoints_y: keypoints_x\r\n"
                                               "fashionA.jpg: " + kYs + ": " + kXs + "\r\n\n" +
                                               "b: " + kYs + ":" + kXs + "\n", "ann.csv");
@@ -88,7 +88,7 @@ TEST_CASE("sca keypoints: the PATN annotation CSV") {
   CHECK(k.to_vector()[3] == 20.0);
 }
 
-TEST_CASE("sca keypoints: malformed rows name the file and line") {
+TEST_CASE("sca/keypoints: malformed rows name the file and line") {
   const std::string ok = "a: " + kYs + ": " + kXs + "\n";
   CHECK(contains(parse_error("name,keypoints_y\n" + ok), "ann.csv:1: expected the header"));
   CHECK(contains(parse_error(""), "empty annotation file"));
@@ -122,7 +122,7 @@ TEST_CASE("sca keypoints: malformed rows name the file and line") {
   CHECK(contains(error_of([] { read_keypoints_csv("/nonexistent/ann.csv"); }), "/nonexistent/ann.csv"));
 }
 
-TEST_CASE("sca dataset: index, samples from XDoG and from files, the edge record") {
+TEST_CASE("sca/dataset: index, samples from XDoG and from files, the edge record") {
   const std::string root = temp_dir("sca_dataset");
   synth::write_dataset(small_synth(root));
   REQUIRE(file_exists(root + "/fasion-resize-annotation-train.csv"));
@@ -206,7 +206,7 @@ TEST_CASE("sca dataset: index, samples from XDoG and from files, the edge record
   CHECK(run_command(tool + " --help").code == 0);
 }
 
-TEST_CASE("sca dataset: names missing from the annotation or the split") {
+TEST_CASE("sca/dataset: names missing from the annotation or the split") {
   const std::string root = temp_dir("sca_dataset_bad");
   synth::write_dataset(small_synth(root));
   ScaDataOptions xo;
@@ -230,7 +230,7 @@ TEST_CASE("sca dataset: names missing from the annotation or the split") {
   CHECK(contains(error_of([&] { ScaDatasetIndex::load(root, "train", xo); }), "fasion-resize-annotation-train.csv"));
 }
 
-TEST_CASE("synth keypoints lie on their body parts in the rendered IUV") {
+TEST_CASE("synth/keypoints lie on their body parts in the rendered IUV") {
   synth::DatasetOptions o = small_synth("");
   o.render.height = 128;
   o.render.width = 96;
@@ -274,7 +274,7 @@ TEST_CASE("synth keypoints lie on their body parts in the rendered IUV") {
   CHECK(seen_nose > 0);
 }
 
-TEST_CASE("synth keypoints outside the frame keep their coordinates") {
+TEST_CASE("synth/keypoints outside the frame keep their coordinates") {
   synth::DatasetOptions o = small_synth("");
   const synth::Person person = synth::make_person(0, 1, 0);
   synth::Pose pose = synth::make_pose(person.seed, 0);  // a front view

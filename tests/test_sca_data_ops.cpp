@@ -160,7 +160,7 @@ TEST_CASE("golden/sca/bep2") {
   }
 }
 
-TEST_CASE("sca heatmaps: hand-computed values, missing joints, border and outside joints") {
+TEST_CASE("sca/heatmaps: hand-computed values, missing joints, border and outside joints") {
   const double s = 2.0;
   // joint 0 on the top-left corner, 1 missing by y, 2 missing by x, 3 outside (not missing), 4 at (-2, -2)
   Tensor kp = kp_tensor({{0, 0}, {-1, 3}, {3, -1}, {-5, 3}, {-2, -2}});
@@ -182,7 +182,7 @@ TEST_CASE("sca heatmaps: hand-computed values, missing joints, border and outsid
   CHECK(contains(error_of([&] { keypoint_heatmaps(Tensor::zeros({1, 18}), 6, 5, 1); }), "[N, J, 2]"));
 }
 
-TEST_CASE("sca bep2: hand-computed plates (border joints, right clip, threshold, all missing)") {
+TEST_CASE("sca/bep2: hand-computed plates (border joints, right clip, threshold, all missing)") {
   const int64_t H = 8, W = 8;
   std::vector<double> e(H * W);
   for (int64_t i = 0; i < H * W; ++i) e[i] = static_cast<double>((i * 37) % 256);
@@ -227,7 +227,7 @@ TEST_CASE("sca bep2: hand-computed plates (border joints, right clip, threshold,
   CHECK(contains(error_of([&] { bep2(edge, ks, kp_tensor({{1, 1}}), p); }), "differ in joints"));
 }
 
-TEST_CASE("sca xdog: empty, constant and tiny images; an independent 2-D reference") {
+TEST_CASE("sca/xdog: empty, constant and tiny images; an independent 2-D reference") {
   CHECK(contains(error_of([] { xdog(Tensor::empty({1, 3, 0, 5})); }), "empty image"));
   CHECK(contains(error_of([] { xdog(Tensor::zeros({1, 1, 4, 5})); }), "[N, 3, H, W]"));
   XdogParams big;
