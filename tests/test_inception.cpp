@@ -430,3 +430,21 @@ TEST_CASE("eval/inception/cli: dpt-eval --inception adds IS and FID to the repor
   std::filesystem::remove(bad_path);
   std::filesystem::remove_all(data);
 }
+
+#ifdef DPT_WITH_CUDA
+#include "tests/cuda_parity.h"
+
+TEST_CASE("emu/inception: the network on the CUDA device matches the CPU") {
+  // The smallest input (75x75) keeps the emulated run short; every op of the network is exercised.
+  DPT_REQUIRE_CUDA();
+  InceptionV3 net = random_net();
+  const Tensor x = randn({1, 3, 75, 75}, 77);
+  const InceptionOutput cpu_out = net.forward(x);
+  net.to(test::cuda_dev());
+  const InceptionOutput dev_out = net.forward(x.to(test::cuda_dev()));
+  REQUIRE(dev_out.pool.device().is_cuda());
+  test::expect_close(dev_out.pool.to(Device::cpu()), cpu_out.pool, 1e-4, 1e-3, "pool features");
+  test::expect_close(dev_out.logits.to(Device::cpu()), cpu_out.logits, 1e-4, 1e-3, "logits");
+  CHECK(contains(error_of([&] { net.forward(x); }), "(the network's device)"));
+}
+#endif  // DPT_WITH_CUDA
