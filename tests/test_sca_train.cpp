@@ -255,3 +255,30 @@ TEST_CASE("sca_train/family_errors: a DPT checkpoint given to an SCA-GAN run and
   CHECK(r3.code != 0);
   CHECK_MESSAGE(contains(r3.err, "not an SCA-GAN checkpoint"), r3.err);
 }
+
+TEST_CASE("sca_train/options: the SCA-GAN presets, their keys, and what a resume must match") {
+  for (const char* name : {"tiny", "cpu", "paper"}) {
+    CAPTURE(name);
+    TrainOptions o = load_train_options(preset_path(std::string("sca/") + name));
+    o.data = "somewhere";
+    CHECK_NOTHROW(o.validate());
+    CHECK(o.family == "sca");
+    CHECK(o.preset == std::string("sca/") + name);
+    CHECK(o.to_json().find("pct_ngf") != nullptr);
+    CHECK(o.to_json().find("ngf") == nullptr);  // DPT's keys are not an SCA-GAN run's
+  }
+  TrainOptions o = load_train_options(preset_path("sca/tiny"));
+  CHECK(contains(error_of([&] { o.set("ngf=8"); }), "unknown key 'ngf'"));
+  CHECK(contains(error_of([&] { o.set("isn_lr=-1"); }), "'isn_lr' must be"));
+  CHECK(contains(error_of([&] { o.set("edges=maybe"); }), "'edges' must be one of auto, files, xdog"));
+  CHECK(contains(error_of([&] { o.set("H=50"); o.data = "x"; o.validate(); }), "divisible by 4"));
+  // A resume must match every field that changes results; the epochs of a phase may grow.
+  TrainOptions a = load_train_options(preset_path("sca/tiny")), b = a;
+  b.sca.lambda_cx = 0.2;
+  b.sca.isn_niter = 5;
+  b.edges = "files";
+  const std::string diff = resume_differences(a, b);
+  CHECK_MESSAGE(contains(diff, "lambda_cx 0.1 -> 0.2"), diff);
+  CHECK_MESSAGE(contains(diff, "edges"), diff);
+  CHECK_MESSAGE(!contains(diff, "isn_niter"), diff);
+}
