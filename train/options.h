@@ -71,7 +71,7 @@ struct RunSettings {
     v(P, "init", init, Choices{});
     v(P, "device", device, Choices{});
     v(P, "conv_backend", conv_backend, Choices{"native", "cudnn"});
-    v(P, "threads", threads, IntRange{0, 4096});
+    v(P, "threads", threads, IntRange{0, 256});  // the tools' cap (tools/common/cli.h kMaxThreads)
     v(P, "sample_every", sample_every, every);
     v(P, "checkpoint_every", checkpoint_every, every);
     v(P, "keep_last", keep_last, every);

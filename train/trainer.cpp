@@ -10,9 +10,9 @@
 #include <map>
 #include <memory>
 
+#include "core/progress.h"
 #include "io/json.h"
 #include "ops/device.h"
-#include "train/progress.h"
 #include "train/resume.h"
 #include "train/run_folder.h"
 #include "train/step.h"
