@@ -1,6 +1,6 @@
 // dpt-eval: SSIM, MS-SSIM, L1 and PSNR of predictions against ground truth, over the whole image and the
-// person region, and optionally IS / FID (see --help). A thin front-end over eval/ (match.h, evaluate.h,
-// inception_eval.h, report.h).
+// person region, and optionally LPIPS and IS / FID (see --help). A thin front-end over eval/ (match.h,
+// evaluate.h, lpips_eval.h, inception_eval.h, report.h).
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -10,12 +10,14 @@
 #include "core/progress.h"
 #include "eval/evaluate.h"
 #include "eval/inception_eval.h"
+#include "eval/lpips_eval.h"
 #include "eval/match.h"
 #include "eval/report.h"
 #include "io/file_io.h"
 #include "io/image.h"
 #include "io/iuv.h"
 #include "io/json.h"
+#include "ops/device.h"
 #include "tools/common/cli.h"
 
 namespace {
@@ -54,9 +56,16 @@ options:
   --per-image          print one line per image (default: only when there are at most 20)
   --threads N          worker threads, 0..256 (default: DPT_THREADS, else 0 = all cores)
   --quiet              no progress line and no tables
+  --protocol plain|patn  how the whole-image SSIM is taken (default plain, as above). patn: the PATN
+                       evaluation script that SCA-GAN's, PATN's and ADGAN's tables use -- both images padded
+                       with 40 white columns per side (256x176 -> 256x256), data range = max - min of the
+                       padded prediction; the other metrics are unchanged (eval/metrics.h)
+  --lpips FILE         LPIPS weights (safetensors: torchvision alexnet features + the lpips package's v0.1
+                       linear heads, see "LPIPS" below): adds LPIPS per image and its mean
   --inception FILE     Inception-v3 weights (safetensors, torchvision inception_v3 state_dict names): adds
                        the Inception Score of the predictions (and of the real images, for reference) and
                        the FID between them; see "Inception mode" below
+  --device cpu|cuda[:N] where Inception-v3 and AlexNet (LPIPS) run (default cpu)
   --help               this text
 
 conventions: L1 is mean |pred - gt| on images in [0, 1] (twice this on [-1, 1]); PSNR uses data range 255
@@ -73,6 +82,16 @@ No weights are downloaded; convert them once, on a machine with PyTorch:
   safetensors.torch.save_file({k: v.contiguous() for k, v in m.state_dict().items()}, "inception.safetensors")
 Details and caveats (small sets): eval/inception.h, eval/fid.h. About 6 GFLOP per image on the CPU.
 
+LPIPS: version 0.1 with the AlexNet trunk (Zhang et al. 2018), on images as bytes / 127.5 - 1 at their
+own size (at least 31x31), whole image only; lower is more similar. No weights are downloaded; convert
+them once, on a machine with PyTorch and the lpips package:
+  alex = torchvision.models.alexnet(weights=torchvision.models.AlexNet_Weights.IMAGENET1K_V1)
+  t = {k: v for k, v in alex.state_dict().items() if k.startswith("features.")}
+  lin = lpips.LPIPS(net="alex", version="0.1").state_dict()
+  t.update({f"lin{i}.model.1.weight": lin[f"lin{i}.model.1.weight"] for i in range(5)})
+  safetensors.torch.save_file({k: v.contiguous() for k, v in t.items()}, "lpips_alex.safetensors")
+Details: eval/lpips.h.
+
 example:
   dpt-eval --pred-dir out/test --data-root data/synth --json eval.json --grid eval.png
 )";
@@ -83,12 +102,15 @@ using dpt::cli::Kind;
 const std::vector<dpt::cli::Option> kOptions = {
     {"--pred-dir"}, {"--gt-dir"}, {"--iuv-dir"}, {"--pairs"}, {"--data-root"}, {"--split"},
     {"--no-pairs", Kind::Flag}, {"--iuv-order"}, {"--json"}, {"--grid"}, {"--max-grid"},
-    {"--per-image", Kind::Flag}, {"--threads"}, {"--quiet", Kind::Flag}, {"--inception"}};
+    {"--per-image", Kind::Flag}, {"--threads"}, {"--quiet", Kind::Flag}, {"--inception"}, {"--device"},
+    {"--lpips"}, {"--protocol"}};
 
 struct Options {
   dpt::eval::MatchOptions match;
-  std::string data_root, split = "test", iuv_order = "bgr", json, grid, inception;
+  std::string data_root, split = "test", iuv_order = "bgr", json, grid, inception, device = "cpu", lpips;
+  std::string protocol = "plain";
   bool no_pairs = false, per_image = false, per_image_given = false, quiet = false, inception_given = false;
+  bool lpips_given = false;
   long long max_grid = 16;
 };
 
@@ -109,6 +131,10 @@ Options parse_args(const Args& a) {
   o.quiet = a.has("--quiet");
   o.inception_given = a.has("--inception");
   o.inception = a.get("--inception");
+  o.device = a.get("--device", o.device);
+  o.lpips_given = a.has("--lpips");
+  o.lpips = a.get("--lpips");
+  o.protocol = a.get_choice("--protocol", {"plain", "patn"}, o.protocol);
   DPT_USAGE_CHECK(!o.match.pred_dir.empty(), "--pred-dir is required");
   if (!o.data_root.empty()) {
     const std::string base = o.data_root + "/" + o.split;
@@ -132,6 +158,16 @@ dpt::eval::InceptionV3 load_inception(const std::string& path) {
   return dpt::eval::InceptionV3::load(path);  // names the first missing or misshapen tensor
 }
 
+// Loads the LPIPS weights before any image is read, so that a wrong file fails in seconds.
+dpt::eval::Lpips load_lpips(const std::string& path) {
+  DPT_CHECK(!path.empty(), "--lpips: empty file name");
+  DPT_CHECK(dpt::file_exists(path), "--lpips: weights file '"
+                                        << path
+                                        << "' does not exist (expected torchvision's AlexNet features and the LPIPS "
+                                           "v0.1 linear heads converted to safetensors, see --help)");
+  return dpt::eval::Lpips::load(path);  // names the first missing or misshapen tensor
+}
+
 dpt::Json run_json(const Options& o) {
   dpt::Json r = dpt::Json::object();
   r.set("pred_dir", o.match.pred_dir);
@@ -140,6 +176,8 @@ dpt::Json run_json(const Options& o) {
   r.set("pairs", o.match.pairs_csv.empty() ? dpt::Json(nullptr) : dpt::Json(o.match.pairs_csv));
   r.set("iuv_order", o.iuv_order);
   r.set("inception", o.inception_given ? dpt::Json(o.inception) : dpt::Json(nullptr));
+  r.set("lpips", o.lpips_given ? dpt::Json(o.lpips) : dpt::Json(nullptr));
+  r.set("protocol", o.protocol);
   return r;
 }
 
@@ -147,15 +185,33 @@ int run(const Args& a) {
   dpt::cli::apply_threads(a);
   const Options o = parse_args(a);
   std::optional<dpt::eval::InceptionV3> net;
-  if (o.inception_given) net = load_inception(o.inception);
+  std::optional<dpt::eval::Lpips> lpips;
+  if (o.inception_given || o.lpips_given) {
+    const dpt::Device device = dpt::use_device(o.device);  // a missing device fails before any work
+    if (o.lpips_given) {
+      lpips = load_lpips(o.lpips);
+      lpips->to(device);
+    }
+    if (o.inception_given) {
+      net = load_inception(o.inception);
+      net->to(device);
+    }
+  }
+  const dpt::eval::Protocol protocol = dpt::eval::parse_protocol(o.protocol);
   const dpt::IUVOrder order = dpt::parse_iuv_order(o.iuv_order);
   const std::vector<dpt::eval::EvalItem> items = dpt::eval::match_files(o.match);
   dpt::Progress progress("dpt-eval", static_cast<int64_t>(items.size()));
   progress.set_enabled(!o.quiet);
-  const auto results = dpt::eval::evaluate(
-      items, order, [&](size_t done, size_t) { progress.update(static_cast<int64_t>(done)); });
+  auto results = dpt::eval::evaluate(
+      items, order, [&](size_t done, size_t) { progress.update(static_cast<int64_t>(done)); }, protocol);
   progress.finish();
-  const dpt::eval::Summary summary = dpt::eval::summarize(results);
+  if (lpips) {
+    dpt::Progress lpips_progress("LPIPS", static_cast<int64_t>(results.size()));
+    lpips_progress.set_enabled(!o.quiet);
+    dpt::eval::add_lpips(*lpips, results, [&](size_t done, size_t) { lpips_progress.update(static_cast<int64_t>(done)); });
+    lpips_progress.finish();
+  }
+  const dpt::eval::Summary summary = dpt::eval::summarize(results, protocol);
   std::optional<dpt::eval::InceptionSummary> incep;
   if (net) {
     std::optional<dpt::Progress> incep_progress;
