@@ -16,7 +16,7 @@ namespace dpt::eval {
 
 namespace {
 
-EvalResult evaluate_one(const EvalItem& it, IUVOrder order) {
+EvalResult evaluate_one(const EvalItem& it, IUVOrder order, Protocol protocol) {
   EvalResult r;
   r.item = it;
   const Image8 gt = read_image(it.gt);
@@ -32,7 +32,7 @@ EvalResult evaluate_one(const EvalItem& it, IUVOrder order) {
     iuv = read_iuv(it.iuv, order);
     check_iuv_matches_image(it.iuv, iuv.size(1), iuv.size(2), it.gt, gt.height, gt.width);
   }
-  r.metrics = pair_metrics(gt, pred, iuv, "'" + it.pred + "' vs '" + it.gt + "'");
+  r.metrics = pair_metrics(gt, pred, iuv, "'" + it.pred + "' vs '" + it.gt + "'", protocol);
   return r;
 }
 
@@ -48,16 +48,17 @@ void add(MeanMetric& m, double v, double& sum) {
 
 MeanMetrics mean_of(const std::vector<EvalResult>& results, bool person) {
   MeanMetrics m;
-  double s[4] = {0, 0, 0, 0};
+  double s[5] = {0, 0, 0, 0, 0};
   for (const auto& r : results) {
     const Metrics& x = person ? r.metrics.person : r.metrics.full;
     add(m.ssim, x.ssim, s[0]);
     add(m.ms_ssim, x.ms_ssim, s[1]);
     add(m.l1, x.l1, s[2]);
     add(m.psnr, x.psnr, s[3]);
+    add(m.lpips, x.lpips, s[4]);
   }
-  MeanMetric* all[4] = {&m.ssim, &m.ms_ssim, &m.l1, &m.psnr};
-  for (int k = 0; k < 4; ++k)
+  MeanMetric* all[5] = {&m.ssim, &m.ms_ssim, &m.l1, &m.psnr, &m.lpips};
+  for (int k = 0; k < 5; ++k)
     if (all[k]->used) all[k]->mean = s[k] / static_cast<double>(all[k]->used);
   return m;
 }
@@ -65,7 +66,7 @@ MeanMetrics mean_of(const std::vector<EvalResult>& results, bool person) {
 }  // namespace
 
 std::vector<EvalResult> evaluate(const std::vector<EvalItem>& items, IUVOrder order,
-                                 const std::function<void(size_t, size_t)>& progress) {
+                                 const std::function<void(size_t, size_t)>& progress, Protocol protocol) {
   const size_t n = items.size();
   std::vector<EvalResult> results(n);
   std::vector<std::string> errors(n);
@@ -77,7 +78,7 @@ std::vector<EvalResult> evaluate(const std::vector<EvalItem>& items, IUVOrder or
       for (int64_t k = b; k < e; ++k) {
         const size_t i = start + static_cast<size_t>(k);
         try {
-          results[i] = evaluate_one(items[i], order);
+          results[i] = evaluate_one(items[i], order, protocol);
         } catch (const std::exception& ex) {
           errors[i] = ex.what();
         }
@@ -90,9 +91,11 @@ std::vector<EvalResult> evaluate(const std::vector<EvalItem>& items, IUVOrder or
   return results;
 }
 
-Summary summarize(const std::vector<EvalResult>& results) {
+Summary summarize(const std::vector<EvalResult>& results, Protocol protocol) {
   Summary s;
   s.count = results.size();
+  s.protocol = protocol;
+  for (const auto& r : results) s.has_lpips = s.has_lpips || !std::isnan(r.metrics.full.lpips);
   s.full = mean_of(results, false);
   for (const auto& r : results) s.has_person = s.has_person || r.metrics.has_person;
   if (s.has_person) s.person = mean_of(results, true);

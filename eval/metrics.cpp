@@ -2,6 +2,7 @@
 // come from eval/ssim.cpp.
 #include "eval/metrics.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -38,6 +39,37 @@ ErrorStats error_stats(const Image8& gt, const Image8& pred, const Plane* weight
 
 }  // namespace
 
+const char* protocol_name(Protocol p) { return p == Protocol::Patn ? "patn" : "plain"; }
+
+Protocol parse_protocol(const std::string& s) {
+  if (s == "plain") return Protocol::Plain;
+  if (s == "patn") return Protocol::Patn;
+  DPT_FAIL("unknown evaluation protocol '" << s << "' (valid: plain, patn)");
+}
+
+Image8 patn_pad(const Image8& img) {
+  DPT_CHECK(img.channels >= 1 && img.pixels.size() == static_cast<size_t>(img.height) * img.width * img.channels,
+            "patn_pad: malformed image " << img.height << "x" << img.width << "x" << img.channels);
+  Image8 out;
+  out.height = img.height;
+  out.width = img.width + 2 * kPatnPad;
+  out.channels = img.channels;
+  out.pixels.assign(static_cast<size_t>(out.height) * out.width * out.channels, 255);
+  const size_t row_in = static_cast<size_t>(img.width) * img.channels, row_out = static_cast<size_t>(out.width) * out.channels;
+  for (int y = 0; y < img.height; ++y)
+    std::copy(img.pixels.begin() + y * row_in, img.pixels.begin() + (y + 1) * row_in,
+              out.pixels.begin() + y * row_out + static_cast<size_t>(kPatnPad) * img.channels);
+  return out;
+}
+
+double patn_ssim(const Image8& gt, const Image8& pred, const std::string& what) {
+  const Image8 g = patn_pad(gt), p = patn_pad(pred);
+  const auto [lo, hi] = std::minmax_element(p.pixels.begin(), p.pixels.end());
+  const double range = static_cast<double>(*hi) - static_cast<double>(*lo);
+  if (range == 0) return kNaN;  // a uniformly white prediction (Note [PATN protocol])
+  return ssim(g, p, nullptr, what + " (PATN protocol: 40 white columns per side)", range);
+}
+
 Metrics image_metrics(const Image8& gt, const Image8& pred, const Plane* weights, const std::string& what) {
   Metrics m;
   m.ssim = ssim(gt, pred, weights, what);  // checks channels and sizes
@@ -64,9 +96,11 @@ Plane foreground_mask(const Tensor& iuv) {
   return m;
 }
 
-PairMetrics pair_metrics(const Image8& gt, const Image8& pred, const Tensor& iuv, const std::string& what) {
+PairMetrics pair_metrics(const Image8& gt, const Image8& pred, const Tensor& iuv, const std::string& what,
+                         Protocol protocol) {
   PairMetrics r;
   r.full = image_metrics(gt, pred, nullptr, what);
+  if (protocol == Protocol::Patn) r.full.ssim = patn_ssim(gt, pred, what);
   if (!iuv.defined()) return r;
   const Plane mask = foreground_mask(iuv);
   DPT_CHECK(mask.height == gt.height && mask.width == gt.width,

@@ -29,28 +29,39 @@ Json metrics_json(const Metrics& m) {
   return o;
 }
 
-Json mean_json(const MeanMetrics& m) {
+Json mean_json(const MeanMetrics& m, bool with_lpips) {
   Json o = Json::object();
   o.set("ssim", num(m.ssim.mean));
   o.set("ms_ssim", num(m.ms_ssim.mean));
   o.set("l1", num(m.l1.mean));
   o.set("psnr", num(m.psnr.mean));
+  if (with_lpips) o.set("lpips", num(m.lpips.mean));
   Json n = Json::object();
   n.set("ssim", static_cast<int64_t>(m.ssim.used));
   n.set("ms_ssim", static_cast<int64_t>(m.ms_ssim.used));
   n.set("l1", static_cast<int64_t>(m.l1.used));
   n.set("psnr", static_cast<int64_t>(m.psnr.used));
+  if (with_lpips) n.set("lpips", static_cast<int64_t>(m.lpips.used));
   o.set("n", n);
   o.set("psnr_infinite", static_cast<int64_t>(m.psnr.infinite));
   return o;
 }
 
-Json settings_json() {
+Json settings_json(const Summary& summary) {
   Json s = Json::object();
-  s.set("ssim",
-        "skimage 0.19 structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False, "
-        "data_range=255) per RGB channel, channels averaged: 11-tap Gaussian (truncate 3.5), reflect borders, "
-        "C1=(0.01*255)^2, C2=(0.03*255)^2, mean of the S map cropped by 5 pixels");
+  s.set("protocol", protocol_name(summary.protocol));
+  if (summary.protocol == Protocol::Patn)
+    s.set("ssim",
+          "PATN protocol (tool/getMetrics_fashion.py): both images padded with 40 white columns per side, then "
+          "skimage structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False, "
+          "multichannel=True, data_range = max - min of the padded generated image) per RGB channel, channels "
+          "averaged: 11-tap Gaussian (truncate 3.5), reflect borders, C1=(0.01*L)^2, C2=(0.03*L)^2, mean of the S "
+          "map cropped by 5 pixels; the other metrics as in the plain protocol");
+  else
+    s.set("ssim",
+          "skimage 0.19 structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False, "
+          "data_range=255) per RGB channel, channels averaged: 11-tap Gaussian (truncate 3.5), reflect borders, "
+          "C1=(0.01*255)^2, C2=(0.03*255)^2, mean of the S map cropped by 5 pixels");
   s.set("ms_ssim",
         "Wang et al. 2003 with the same maps: contrast-structure term (mean of A2/B2 over the cropped map) at "
         "scales 1..M-1, SSIM at scale M, each clamped at 0, product of term^weight per channel, channels "
@@ -60,6 +71,9 @@ Json settings_json() {
   s.set("l1", "mean |pred - gt| over pixels and channels with images on [0, 1] (twice this on [-1, 1])");
   s.set("psnr", "10 log10(255^2 / MSE) on bytes (data range 255); per-image values averaged; identical images "
                 "(infinite PSNR) are null and left out of the mean");
+  if (summary.has_lpips)
+    s.set("lpips", "LPIPS v0.1, AlexNet trunk (torchvision alexnet features + the lpips package's lin0..lin4), "
+                   "images as bytes/127.5 - 1 at their own size, whole image only; lower is more similar");
   s.set("person_region",
         "pixels whose target IUV part index is > 0: SSIM maps (and, for MS-SSIM, the 2x2-averaged region "
         "weights at each scale) averaged over the region inside the cropped map; L1 and PSNR over region "
@@ -100,7 +114,7 @@ std::string ms_ssim_scale_note(const Summary& s) {
 Json report_json(const std::vector<EvalResult>& results, const Summary& summary, const Json& run) {
   Json j = Json::object();
   j.set("run", run);
-  j.set("settings", settings_json());
+  j.set("settings", settings_json(summary));
   j.set("count", static_cast<int64_t>(summary.count));
   Json sc = Json::object();
   sc.set("min", summary.min_scales);
@@ -108,8 +122,8 @@ Json report_json(const std::vector<EvalResult>& results, const Summary& summary,
   j.set("ms_ssim_scales", sc);
   const std::string note = ms_ssim_scale_note(summary);
   if (!note.empty()) j.set("ms_ssim_note", note);
-  j.set("mean", mean_json(summary.full));
-  if (summary.has_person) j.set("person_mean", mean_json(summary.person));
+  j.set("mean", mean_json(summary.full, summary.has_lpips));
+  if (summary.has_person) j.set("person_mean", mean_json(summary.person, false));
   Json images = Json::array();
   for (const auto& r : results) {
     Json o = Json::object();
@@ -121,6 +135,7 @@ Json report_json(const std::vector<EvalResult>& results, const Summary& summary,
     o.set("width", r.width);
     const Json full = metrics_json(r.metrics.full);
     for (const auto& [k, v] : full.as_object()) o.set(k, v);
+    if (summary.has_lpips) o.set("lpips", num(r.metrics.full.lpips));
     o.set("ms_ssim_scales", r.metrics.full.ms_ssim_scales);
     if (r.metrics.has_person) {
       Json p = metrics_json(r.metrics.person);
@@ -140,10 +155,11 @@ std::string summary_table(const Summary& s) {
   auto row = [&](const char* name, const MeanMetric& a, const MeanMetric& b, int d) {
     os << name << pad(fmt(a.mean, d), 10) << (p ? pad(fmt(b.mean, d), 10) : "") << "\n";
   };
-  row("SSIM     ", s.full.ssim, s.person.ssim, 4);
+  row(s.protocol == Protocol::Patn ? "SSIM patn" : "SSIM     ", s.full.ssim, s.person.ssim, 4);
   row("MS-SSIM  ", s.full.ms_ssim, s.person.ms_ssim, 4);
   row("L1 [0,1] ", s.full.l1, s.person.l1, 4);
   row("PSNR dB  ", s.full.psnr, s.person.psnr, 2);
+  if (s.has_lpips) os << "LPIPS    " << pad(fmt(s.full.lpips.mean, 4), 10) << (p ? pad("-", 10) : "") << "\n";
   os << s.count << " image(s)";
   if (s.full.psnr.infinite) os << "; " << s.full.psnr.infinite << " identical (infinite PSNR, left out of the mean)";
   if (p && s.person.ssim.used < s.count)
@@ -151,19 +167,26 @@ std::string summary_table(const Summary& s) {
   os << "\n";
   const std::string note = ms_ssim_scale_note(s);
   if (!note.empty()) os << "note: " << note << "\n";
+  if (s.protocol == Protocol::Patn)
+    os << "note: whole-image SSIM under the PATN protocol (40 white columns per side, data range of the "
+          "generated image); the person column and the other rows are plain\n";
   return os.str();
 }
 
 std::string per_image_table(const std::vector<EvalResult>& results) {
   std::ostringstream os;
-  bool p = false;
-  for (const auto& r : results) p = p || r.metrics.has_person;
-  os << pad("SSIM", 8) << pad("MS-SSIM", 9) << pad("L1", 8) << pad("PSNR", 8);
+  bool p = false, lp = false;
+  for (const auto& r : results) {
+    p = p || r.metrics.has_person;
+    lp = lp || !std::isnan(r.metrics.full.lpips);
+  }
+  os << pad("SSIM", 8) << pad("MS-SSIM", 9) << pad("L1", 8) << pad("PSNR", 8) << (lp ? pad("LPIPS", 8) : "");
   if (p) os << pad("pSSIM", 8) << pad("pMS-SSIM", 9) << pad("pL1", 8) << pad("pPSNR", 8);
   os << "  name\n";
   for (const auto& r : results) {
     const Metrics& f = r.metrics.full;
-    os << pad(fmt(f.ssim, 4), 8) << pad(fmt(f.ms_ssim, 4), 9) << pad(fmt(f.l1, 4), 8) << pad(fmt(f.psnr, 2), 8);
+    os << pad(fmt(f.ssim, 4), 8) << pad(fmt(f.ms_ssim, 4), 9) << pad(fmt(f.l1, 4), 8) << pad(fmt(f.psnr, 2), 8)
+       << (lp ? pad(fmt(f.lpips, 4), 8) : "");
     if (p) {
       const Metrics& q = r.metrics.person;
       os << pad(fmt(q.ssim, 4), 8) << pad(fmt(q.ms_ssim, 4), 9) << pad(fmt(q.l1, 4), 8) << pad(fmt(q.psnr, 2), 8);

@@ -12,9 +12,6 @@ namespace dpt::eval {
 
 namespace {
 
-constexpr double kC1 = (0.01 * 255) * (0.01 * 255);
-constexpr double kC2 = (0.03 * 255) * (0.03 * 255);
-
 // scipy 'reflect' (half-sample symmetric) index for any i, for a side of n >= 1.
 int reflect_index(int i, int n) {
   const int period = 2 * n;
@@ -118,9 +115,11 @@ Plane channel_plane(const Image8& img, int c) {
   return p;
 }
 
-SsimMaps ssim_maps(const Plane& x, const Plane& y) {
+SsimMaps ssim_maps(const Plane& x, const Plane& y, double data_range) {
   DPT_CHECK(x.height == y.height && x.width == y.width,
             "ssim_maps: planes differ in size: " << x.height << "x" << x.width << " vs " << y.height << "x" << y.width);
+  DPT_CHECK(data_range > 0 && std::isfinite(data_range), "ssim_maps: data range must be > 0, got " << data_range);
+  const double c1 = (0.01 * data_range) * (0.01 * data_range), c2 = (0.03 * data_range) * (0.03 * data_range);
   const size_t n = x.v.size();
   Plane xx = x, yy = y, xy = x;
   for (size_t i = 0; i < n; ++i) {
@@ -140,8 +139,8 @@ SsimMaps ssim_maps(const Plane& x, const Plane& y) {
   for (size_t i = 0; i < n; ++i) {
     const double mx = ux.v[i], my = uy.v[i];
     const double vx = uxx.v[i] - mx * mx, vy = uyy.v[i] - my * my, vxy = uxy.v[i] - mx * my;
-    const double a1 = 2 * mx * my + kC1, a2 = 2 * vxy + kC2;
-    const double b1 = mx * mx + my * my + kC1, b2 = vx + vy + kC2;
+    const double a1 = 2 * mx * my + c1, a2 = 2 * vxy + c2;
+    const double b1 = mx * mx + my * my + c1, b2 = vx + vy + c2;
     m.s.v[i] = (a1 * a2) / (b1 * b2);
     m.cs.v[i] = a2 / b2;
   }
@@ -169,11 +168,11 @@ int ms_ssim_scales(int height, int width) {
   return m;
 }
 
-double ssim(const Image8& gt, const Image8& pred, const Plane* weights, const std::string& what) {
+double ssim(const Image8& gt, const Image8& pred, const Plane* weights, const std::string& what, double data_range) {
   check_pair(gt, pred, weights, what, "ssim");
   double total = 0;
   for (int c = 0; c < 3; ++c)
-    total += cropped_mean(ssim_maps(channel_plane(gt, c), channel_plane(pred, c)).s, weights);
+    total += cropped_mean(ssim_maps(channel_plane(gt, c), channel_plane(pred, c), data_range).s, weights);
   return total / 3;
 }
 

@@ -30,6 +30,8 @@ namespace dpt::eval {
 //  - a scale needs a smaller side >= 11 (the window): smaller images use the M < 5 scales that fit, with
 //    the first M weights renormalised to sum 1 (ms_ssim_scales reports M). Images under 11 pixels are an
 //    error for both metrics (skimage refuses them too).
+// Data range: C1 = (0.01 L)^2, C2 = (0.03 L)^2 with L = 255 by default; the PATN protocol (eval/metrics.h,
+// Note [PATN protocol]) passes L = max - min of the generated image, as its script's data_range.
 // Weighted (region) variants: every "mean over the cropped map" becomes sum(w * map) / sum(w) over the
 // cropped map. For MS-SSIM the weights of scale k+1 are the 2x2 block means of those of scale k (the
 // foreground fraction of each coarse pixel). A region with no weight left in a cropped map gives NaN.
@@ -59,7 +61,8 @@ Plane channel_plane(const Image8& img, int c);
 struct SsimMaps {
   Plane s, cs;
 };
-SsimMaps ssim_maps(const Plane& x, const Plane& y);
+constexpr double kSsimDataRange = 255.0;
+SsimMaps ssim_maps(const Plane& x, const Plane& y, double data_range = kSsimDataRange);
 
 // Mean of `map` over its interior (kSsimRadius cropped on each side), weighted by `weights` when given
 // (same size as map); NaN when the weights sum to 0 there.
@@ -70,7 +73,9 @@ int ms_ssim_scales(int height, int width);
 
 // SSIM and MS-SSIM of two RGB images of the same size (Note [SSIM conventions]). `weights`, when given,
 // holds height*width per-pixel weights (e.g. a 0/1 person mask). `what` names the pair in errors.
-double ssim(const Image8& gt, const Image8& pred, const Plane* weights, const std::string& what);
+// `data_range` must be > 0.
+double ssim(const Image8& gt, const Image8& pred, const Plane* weights, const std::string& what,
+            double data_range = kSsimDataRange);
 struct MsSsim {
   double value = 0;
   int scales = 0;
