@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(cmake g++ make pkg-config libpng-dev libjpeg62-turbo-dev libopenblas-dev doctest-dev
       libcpp-httplib-dev chromium)  # dpt-serve (HTTP library) and its browser test (headless chromium)
+pkgs+=(openmpi-bin libopenmpi-dev)  # data-parallel training (mpirun -np N dpt-train) and its tests (label mpi)
 # node and npm for the browser test's puppeteer-core; a Node.js from elsewhere (e.g. NodeSource, which
 # bundles npm and conflicts with Debian's npm package) is kept as it is.
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
