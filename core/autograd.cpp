@@ -10,6 +10,7 @@ namespace dpt {
 
 namespace {
 thread_local bool g_grad_enabled = true;
+LeafGradHook g_leaf_grad_hook;
 
 Tensor fresh_copy(const Tensor& t) {
   Tensor out = Tensor::empty(t.shape(), t.dtype(), t.device());
@@ -38,6 +39,8 @@ void accumulate(std::shared_ptr<TensorImpl>& acc, const Tensor& g, bool owned) {
 }  // namespace
 
 bool grad_enabled() { return g_grad_enabled; }
+
+void set_leaf_grad_hook(LeafGradHook hook) { g_leaf_grad_hook = std::move(hook); }
 
 NoGradGuard::NoGradGuard() : prev_(g_grad_enabled) { g_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { g_grad_enabled = prev_; }
@@ -102,7 +105,10 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
     Tensor g(gi->second);
     grads.erase(gi);
     if (!t->grad_fn) {
-      if (t->requires_grad) accumulate(t->grad, g, /*owned=*/true);
+      if (t->requires_grad) {
+        accumulate(t->grad, g, /*owned=*/true);
+        if (g_leaf_grad_hook) g_leaf_grad_hook(t);
+      }
       continue;
     }
     Node* node = t->grad_fn.get();

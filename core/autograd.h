@@ -45,4 +45,11 @@ bool any_requires_grad(const std::vector<Tensor>& inputs);
 // Attaches the node to `out` if needed and returns it.
 Tensor make_result(Tensor out, const char* name, std::vector<Tensor> inputs, BackwardFn backward);
 
+// Called by backward() right after a leaf that requires grad received its gradient of that backward
+// pass (its .grad is final for the pass: every path to it has been summed). Data-parallel training
+// (train/distributed.h) starts a bucket's all-reduce from it while the rest of the backward runs.
+// One hook per process; an empty function removes it.
+using LeafGradHook = std::function<void(TensorImpl* leaf)>;
+void set_leaf_grad_hook(LeafGradHook hook);
+
 }  // namespace dpt

@@ -13,6 +13,7 @@ Adam::Adam(std::vector<std::pair<std::string, Tensor>> params, const AdamHyper& 
 }
 
 void Adam::step() {
+  if (before_step_) before_step_();
   ++steps_;
   NoGradGuard ng;
   for (Slot& s : slots_) {

@@ -1,6 +1,7 @@
 // Adam over a named set of parameters (ARCHITECTURE.md section 6): moments per parameter, a step counter,
 // and the checkpoint form of its state (adam.m.<param>, adam.v.<param>).
 #pragma once
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,8 @@ class Adam {
   // The learning rate of the next steps (a schedule sets it before each step).
   void set_lr(double lr) { hyper_.lr = lr; }
   double lr() const { return hyper_.lr; }
+  // Runs at the start of every step(), before any update: the data-parallel gradient all-reduce.
+  void set_before_step(std::function<void()> f) { before_step_ = std::move(f); }
   // adam.m.<name> / adam.v.<name> for every parameter (moments start at zero).
   std::vector<std::pair<std::string, Tensor>> state() const;
   // Restores moments from checkpoint tensors (every parameter's adam.m/.v must be present) and the step.
@@ -33,6 +36,7 @@ class Adam {
   std::vector<Slot> slots_;
   AdamHyper hyper_;
   int64_t steps_ = 0;
+  std::function<void()> before_step_;
 };
 
 }  // namespace dpt

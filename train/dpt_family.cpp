@@ -89,11 +89,14 @@ void DptFamily::set_stage_modes(const std::string& stage) {
 std::unique_ptr<StageBatch> DptFamily::batch(const std::string& stage, int64_t step) {
   const uint64_t seed = stage_batch_seed(opts_.seed, stage);
   auto b = std::make_unique<DptBatch>();
+  // Data-parallel: this rank's slice of the global batch (the whole batch for one rank).
   if (stage == kInpainting) {
     b->views = data_.view_batch(seed, step);
+    b->views = {shard_rows(b->views.x_views), shard_rows(b->views.iuv_views)};
     if (device_.is_cuda()) b->views = {b->views.x_views.to(device_), b->views.iuv_views.to(device_)};
   } else {
     b->pairs = data_.pair_batch(seed, step);
+    b->pairs = {shard_rows(b->pairs.x_s), shard_rows(b->pairs.iuv_s), shard_rows(b->pairs.iuv_t), shard_rows(b->pairs.y)};
     const PairBatch& p = b->pairs;
     if (device_.is_cuda()) b->pairs = {p.x_s.to(device_), p.iuv_s.to(device_), p.iuv_t.to(device_), p.y.to(device_)};
   }

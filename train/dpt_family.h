@@ -55,6 +55,7 @@ class DptFamily : public ModelFamily {
   void save(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& extra,
             const std::map<std::string, std::string>& metadata) const override;
   std::string data_fingerprint() const override { return data_.fingerprint(); }
+  bool shards_batches() const override { return true; }  // batch() slices pairs / persons
 
   const DensePoseTransfer& model() const { return model_; }
 

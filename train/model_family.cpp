@@ -55,4 +55,20 @@ uint64_t stage_batch_seed(uint64_t seed, const std::string& stage) {
   return h ^ seed;
 }
 
+void ModelFamily::set_shard(int rank, int world) {
+  DPT_CHECK(world >= 1 && rank >= 0 && rank < world, "set_shard: rank " << rank << " of " << world);
+  DPT_CHECK(world == 1 || shards_batches(),
+            "the model family '" << name() << "' does not support data-parallel training yet (" << world << " ranks)");
+  shard_rank_ = rank;
+  shard_world_ = world;
+}
+
+Tensor ModelFamily::shard_rows(const Tensor& t) const {
+  if (shard_world_ == 1 || !t.defined()) return t;
+  const int64_t n = t.size(0);
+  DPT_CHECK(n % shard_world_ == 0, "a batch of " << n << " cannot be split over " << shard_world_ << " ranks");
+  const int64_t per = n / shard_world_;
+  return t.slice(0, shard_rank_ * per, (shard_rank_ + 1) * per).contiguous();
+}
+
 }  // namespace dpt

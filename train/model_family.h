@@ -103,6 +103,18 @@ class ModelFamily {
   // A cheap fingerprint of the training data (e.g. a hash of the sample and pair lists), stored in
   // checkpoints and compared on resume; "" when the data source has none.
   virtual std::string data_fingerprint() const { return ""; }
+
+  // Data-parallel training (train/distributed.h): this process is rank `rank` of `world` and trains on
+  // its slice of every global batch (shard_rows). Refused for world > 1 unless the family says it
+  // slices its batches (shards_batches); the trainer checks that `world` divides every batch.
+  void set_shard(int rank, int world);
+  virtual bool shards_batches() const { return false; }
+
+ protected:
+  // Rows [rank*n/world, (rank+1)*n/world) of a batch tensor [n, ...]: the slice of the global batch a
+  // single process would draw (the tensor itself for one rank).
+  Tensor shard_rows(const Tensor& t) const;
+  int shard_rank_ = 0, shard_world_ = 1;
 };
 
 // A seed for the batch sequence of one stage: separates the stages' sequences for one run seed.

@@ -3,16 +3,21 @@
 // reproduce 2N uninterrupted steps bit for bit at the same thread count. (Our own kernels give the same
 // bits at any thread count; OpenBLAS's threaded sgemm, behind Linear and the Gram matrices, does not, so
 // stages that use those can differ in the last bits between thread counts: README, Training.)
+// Data-parallel runs (Note [data parallel] in train/distributed.cpp): every rank runs this loop on its
+// slice of each batch; rank 0 alone touches the run folder (lock, logs, checkpoints, samples, plots).
+// Losses are averaged over ranks and a stop request is agreed on by one all-reduce per step.
 #include "train/trainer.h"
 
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "core/progress.h"
 #include "io/json.h"
 #include "ops/device.h"
+#include "train/distributed.h"
 #include "train/resume.h"
 #include "train/run_folder.h"
 #include "train/step.h"
@@ -37,7 +42,8 @@ void save_training_checkpoint(Run& run, const std::string& stage, int64_t step, 
   std::map<std::string, std::string> meta{{"step", std::to_string(step)},
                                           {"seed", std::to_string(run.opts.seed)},
                                           {"stage", stage},
-                                          {"train_options", run.opts.to_json().dump()}};
+                                          {"train_options", run.opts.to_json().dump()},
+                                          {"world_size", std::to_string(dist::world_size())}};
   const std::string fingerprint = run.family.data_fingerprint();
   if (!fingerprint.empty()) meta["data_fingerprint"] = fingerprint;
   run.family.save(run.folder.checkpoint_path(stage, step), extra, meta);
@@ -52,6 +58,16 @@ bool run_stage(Run& run, const std::string& stage, const ResumePoint* from) {
   const std::vector<OptimiserGroup> groups = family.optimiser_groups(stage);
   StageOptimisers opt;
   for (const auto& g : groups) opt.add(g.name, std::make_unique<Adam>(g.params, g.hyper));
+  // Data-parallel: every optimiser's gradients are averaged over the ranks before its update.
+  std::vector<std::vector<Tensor>> reduced;
+  for (const auto& g : groups) {
+    reduced.emplace_back();
+    for (const auto& kv : g.params) reduced.back().push_back(kv.second);
+  }
+  dist::GradReducer reducer(reduced);
+  if (dist::world_size() > 1)
+    for (auto& [name, adam] : opt.all()) adam->set_before_step([&reducer] { reducer.finish(); });
+  const bool root = dist::is_root();
   int64_t step = 0;
   if (from) {
     step = from->step;
@@ -60,14 +76,18 @@ bool run_stage(Run& run, const std::string& stage, const ResumePoint* from) {
   }
   family.set_stage_modes(stage);
 
-  std::fprintf(stderr, "== stage %s: %lld steps, %s\n", stage.c_str(), static_cast<long long>(total),
-               family.describe_stage(stage).c_str());
+  if (root)
+    std::fprintf(stderr, "== stage %s: %lld steps, %s%s\n", stage.c_str(), static_cast<long long>(total),
+                 family.describe_stage(stage).c_str(),
+                 dist::world_size() > 1 ? (" (global), " + std::to_string(dist::world_size()) + " ranks").c_str() : "");
   Progress progress(stage, total, family.batch_size(stage), opts.log_every);
+  progress.set_enabled(root);
   while (step < total) {
     for (size_t i = 0; i < groups.size(); ++i)
       opt.all()[i].second->set_lr(family.learning_rate(stage, groups[i], step, total));
     std::unique_ptr<StageBatch> batch = family.batch(stage, step);
     LossValues losses;
+    reducer.begin_step();
     try {
       losses = family.step(stage, *batch, opt);
     } catch (const NonFiniteLoss& e) {
@@ -77,6 +97,20 @@ bool run_stage(Run& run, const std::string& stage, const ResumePoint* from) {
     }
     ++step;
     ++run.result.steps_run;
+    // One all-reduce per step: the losses' mean over ranks and whether any rank was asked to stop.
+    bool stopping = run.stop && run.stop->load();
+    if (dist::world_size() > 1) {
+      std::vector<double> v;
+      for (auto& kv : losses) v.push_back(kv.second);
+      v.push_back(stopping ? 1 : 0);
+      dist::allreduce_sum(v);
+      for (size_t i = 0; i < losses.size(); ++i) losses[i].second = v[i] / dist::world_size();
+      stopping = v.back() > 0;
+    }
+    if (!root) {
+      if (stopping) return false;
+      continue;
+    }
     Json rec = Json::object();
     rec.set("stage", stage);
     rec.set("step", step);
@@ -86,7 +120,6 @@ bool run_stage(Run& run, const std::string& stage, const ResumePoint* from) {
     progress.update(step, losses);
     if (family.has_samples(stage) && (step % opts.sample_every == 0 || step == total))
       family.write_samples(run.folder.samples_dir() + "/" + stage + "-" + std::to_string(step) + ".png", stage, *batch);
-    const bool stopping = run.stop && run.stop->load();
     if (step % opts.checkpoint_every == 0 || step == total || stopping) save_training_checkpoint(run, stage, step, opt);
     if (stopping) {
       progress.finish();
@@ -96,8 +129,9 @@ bool run_stage(Run& run, const std::string& stage, const ResumePoint* from) {
     }
   }
   progress.finish();
-  run.folder.write_loss_plot(stage, family.plotted_losses(stage));  // from losses.jsonl: the whole stage, also after a resume
   run.result.seconds += progress.elapsed_seconds();
+  if (!root) return true;
+  run.folder.write_loss_plot(stage, family.plotted_losses(stage));  // from losses.jsonl: the whole stage, also after a resume
   family.save(run.folder.weights_path(stage), {}, {});  // weights after each stage
   return true;
 }
@@ -115,6 +149,12 @@ TrainResult train(const TrainOptions& opts, ModelFamily& family, const std::stri
   DPT_CHECK(opts.family == family.name(), "options name the model family '" << opts.family << "' but the trainer got '"
                                                                              << family.name() << "'");
   const std::vector<std::string> stages = family.select_stages(opts.stages);
+  const int world = dist::world_size();
+  family.set_shard(dist::rank(), world);
+  for (const std::string& stage : stages)
+    DPT_CHECK(family.batch_size(stage) % world == 0,
+              "stage " << stage << ": the batch " << family.batch_size(stage) << " (the global batch) cannot be split over "
+                       << world << " ranks; choose a batch that " << world << " divides");
   RunFolder folder = RunFolder::open(opts.out, family.stages());
   const Device device = use_device(opts.device);
   set_conv_backend(opts.conv_backend);
@@ -129,12 +169,30 @@ TrainResult train(const TrainOptions& opts, ModelFamily& family, const std::stri
   if (!resume.empty()) {
     from = open_resume(resume, opts, family);
     family.load_weights(*from.file, resume);
-    std::fprintf(stderr, "resuming from %s (stage %s, step %lld)\n", resume.c_str(), from.stage.c_str(),
-                 static_cast<long long>(from.step));
+    if (dist::is_root())
+      std::fprintf(stderr, "resuming from %s (stage %s, step %lld)\n", resume.c_str(), from.stage.c_str(),
+                   static_cast<long long>(from.step));
+    auto saved = from.file->metadata().find("world_size");
+    const std::string then = saved == from.file->metadata().end() ? "1" : saved->second;
+    if (dist::is_root() && then != std::to_string(world))
+      std::fprintf(stderr, "note: the checkpoint was written by a run of %s rank(s), this one has %d: the batches "
+                           "are the same, the sums' order differs, so the run continues closely but not bit for bit\n",
+                   then.c_str(), world);
   }
-  folder.prepare(from.active() ? RunStart::resume_at(from.stage, from.step)
-                              : RunStart{existing, "", 0});
-  folder.write_config(opts.to_json());
+  // Every rank starts from rank 0's weights (the same seed draws the same ones; this makes it certain).
+  if (world > 1) {
+    std::vector<Tensor> params;
+    std::set<TensorImpl*> seen;  // stages share networks (blending trains the earlier generators)
+    for (const std::string& stage : stages)
+      for (const auto& g : family.optimiser_groups(stage))
+        for (const auto& kv : g.params)
+          if (seen.insert(kv.second.get()).second) params.push_back(kv.second);
+    dist::broadcast(params);
+  }
+  if (dist::is_root()) {
+    folder.prepare(from.active() ? RunStart::resume_at(from.stage, from.step) : RunStart{existing, "", 0});
+    folder.write_config(opts.to_json());
+  }
 
   Run run{opts, family, folder, stop, {}};
   for (const std::string& stage : stages) {
@@ -147,7 +205,7 @@ TrainResult train(const TrainOptions& opts, ModelFamily& family, const std::stri
     from = ResumePoint{};  // later stages start fresh
   }
   run.result.final_checkpoint = folder.weights_path("model");
-  family.save(run.result.final_checkpoint, {}, {});
+  if (dist::is_root()) family.save(run.result.final_checkpoint, {}, {});
   return run.result;
 }
 

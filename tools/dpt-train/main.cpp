@@ -6,6 +6,7 @@
 
 #include "core/threading.h"
 #include "tools/common/cli.h"
+#include "train/distributed.h"
 #include "train/dpt_family.h"
 #include "train/folder_data.h"
 #include "train/sca_data_source.h"
@@ -55,6 +56,8 @@ or with --model sca SCA-GAN in two phases (SCA.md section 5): pctnet -> isnet.
   -h, --help
 
 Ctrl-C saves a checkpoint and exits with status 130; a non-finite loss stops with the last checkpoint intact.
+`mpirun -np N dpt-train ...` (or srun) trains on N data-parallel ranks: the batch stays the global batch
+(N must divide it), rank 0 writes the run folder (README: Training on several GPUs or machines).
 )";
 
 using cli::Args;
@@ -135,7 +138,7 @@ int run(const Args& a) {
   DPT_USAGE_CHECK(!(overwrite && !resume.empty()), "--overwrite and --resume exclude each other");
   // Refuse a locked or (without --resume / --overwrite) non-empty run folder before the slow set-up.
   const RunStart::Mode existing = !resume.empty() ? RunStart::Continue : overwrite ? RunStart::Overwrite : RunStart::Fresh;
-  RunFolder::precheck(opts.out, existing);
+  if (dist::is_root()) RunFolder::precheck(opts.out, existing);  // rank 0 alone holds the run folder
   set_num_threads(opts.threads > 0 ? static_cast<int>(opts.threads) : default_threads);
   if (opts.family == "sca") {
     ScaFolderOptions so;
@@ -158,6 +161,7 @@ int run(const Args& a) {
       resume = latest_checkpoint(opts.out, family);
       if (resume.empty()) std::fprintf(stderr, "--resume auto: no checkpoint in %s/checkpoints, starting fresh\n", opts.out.c_str());
     }
+    if (dist::is_root())
     std::fprintf(stderr, "dpt-train: SCA-GAN, %lld pairs from %s (edges %s); %d threads; run folder %s\n",
                  static_cast<long long>(data.num_pairs()), opts.data.c_str(),
                  data.edges_from_files() ? "from files" : "by XDoG", num_threads(), opts.out.c_str());
@@ -165,6 +169,7 @@ int run(const Args& a) {
     std::signal(SIGTERM, on_signal);
     TrainResult r = train(opts, family, resume, &g_stop, existing);
     if (r.interrupted) return 130;
+    if (dist::is_root())
     std::fprintf(stderr, "done: %lld steps in %.1f s; weights in %s\n", static_cast<long long>(r.steps_run), r.seconds,
                  r.final_checkpoint.c_str());
     return 0;
@@ -183,13 +188,17 @@ int run(const Args& a) {
     resume = latest_checkpoint(opts.out, family);
     if (resume.empty()) std::fprintf(stderr, "--resume auto: no checkpoint in %s/checkpoints, starting fresh\n", opts.out.c_str());
   }
-  std::fprintf(stderr, "dpt-train: %lld pairs, %lld persons from %s; %d threads; run folder %s\n",
-               static_cast<long long>(data.num_pairs()), static_cast<long long>(data.num_persons()),
-               opts.data.c_str(), num_threads(), opts.out.c_str());
+  if (dist::is_root())
+    std::fprintf(stderr, "dpt-train: %lld pairs, %lld persons from %s; %d threads%s; run folder %s\n",
+                 static_cast<long long>(data.num_pairs()), static_cast<long long>(data.num_persons()),
+                 opts.data.c_str(), num_threads(),
+                 dist::world_size() > 1 ? (" x " + std::to_string(dist::world_size()) + " ranks").c_str() : "",
+                 opts.out.c_str());
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   TrainResult r = train(opts, family, resume, &g_stop, existing);
   if (r.interrupted) return 130;
+  if (dist::is_root())
   std::fprintf(stderr, "done: %lld steps in %.1f s; weights in %s\n", static_cast<long long>(r.steps_run), r.seconds,
                r.final_checkpoint.c_str());
   return 0;
@@ -197,4 +206,21 @@ int run(const Args& a) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return cli::run("dpt-train", kUsage, argc, argv, kOptions, 0, run); }
+// `mpirun -np N dpt-train ...` runs N data-parallel ranks (train/distributed.h). A failure on one rank
+// stops the whole job (MPI_Abort) so that no rank waits forever in a collective; rank 0's last
+// checkpoint is intact (checkpoints are written atomically).
+int main(int argc, char** argv) {
+  try {
+    dist::init(&argc, &argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dpt-train: error: %s\n", e.what());
+    return 1;
+  }
+  const int code = cli::run("dpt-train", kUsage, argc, argv, kOptions, 0, run);
+  if (code != 0 && code != 130 && dist::world_size() > 1) {
+    std::fprintf(stderr, "dpt-train: rank %d of %d failed: stopping every rank\n", dist::rank(), dist::world_size());
+    dist::abort_all(code);
+  }
+  dist::finalize();
+  return code;
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# One data-parallel test case of tests/mpi_tests.cmake (issue 13), on a tiny dpt-synth set:
+#   equal_<stage>  1 process x batch 8 vs `mpirun -np 2` x batch 4 each, 5 steps of <stage>: weights and
+#                  Adam moments within 1e-5 relative (per tensor, L2), logged losses within 1e-5
+#   bad_sample     rank 1 reads a folder with a corrupt image: both ranks stop non-zero within 60 s,
+#                  the error printed
+#   sigint         SIGINT to mpirun mid-run: the newest checkpoint reads back intact
+#   resume         2 ranks: 6 steps straight vs resume from the step-3 checkpoint: the same bits; a resume
+#                  on 1 rank is allowed and says so
+# usage: run_mpi_test.sh CASE DPT_TRAIN DPT_SYNTH COMPARE MPIEXEC WORK_DIR
+set -uo pipefail
+case_name=$1 train=$2 synth=$3 compare=$4 mpiexec=$5 work=$6/$1
+rm -rf "$work" && mkdir -p "$work" || exit 1
+export DPT_PROGRESS=lines OMP_NUM_THREADS=1
+mpirun=("$mpiexec" --oversubscribe --bind-to none -np 2)
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+data=$work/data
+"$synth" --out "$data" --persons 8 --views 3 --size 32x32 --tile 16 --test-persons 0 --seed 5 --quiet > /dev/null \
+  || fail "dpt-synth"
+common=(--preset tiny --data "$data" --threads 1 --set batch=8 --set log_every=1 --set sample_every=100)
+
+case $case_name in
+  equal_*)
+    stage=${case_name#equal_}
+    "$train" "${common[@]}" --stages "$stage" --steps 5 --out "$work/one" > "$work/one.log" 2>&1 \
+      || { cat "$work/one.log"; fail "1-process run"; }
+    "${mpirun[@]}" "$train" "${common[@]}" --stages "$stage" --steps 5 --out "$work/two" > "$work/two.log" 2>&1 \
+      || { cat "$work/two.log"; fail "2-rank run"; }
+    ck=checkpoints/$stage-0000005.safetensors
+    "$compare" tensors "$work/two/$ck" "$work/one/$ck" 1e-5 || fail "weights / Adam moments differ"
+    "$compare" losses "$work/two/losses.jsonl" "$work/one/losses.jsonl" 1e-5 || fail "losses differ"
+    ;;
+  bad_sample)
+    cp -r "$data" "$work/bad"
+    victim=$(ls "$work/bad/train" | head -1)
+    echo "not a png" > "$work/bad/train/$victim"
+    start=$(date +%s)
+    timeout 120 "$mpiexec" --oversubscribe --bind-to none \
+      -np 1 "$train" "${common[@]}" --stages predictive --steps 50 --out "$work/run" : \
+      -np 1 "$train" "${common[@]}" --data "$work/bad" --stages predictive --steps 50 --out "$work/run" \
+      > "$work/bad.log" 2>&1
+    rc=$? took=$(( $(date +%s) - start ))
+    cat "$work/bad.log"
+    [ $rc -ne 0 ] || fail "mpirun exited 0"
+    [ $rc -ne 124 ] || fail "a rank hung (timeout)"
+    [ $took -le 60 ] || fail "took $took s to stop"
+    grep -q "$victim" "$work/bad.log" || fail "the error does not name the bad file $victim"
+    echo "OK both ranks stopped (exit $rc) in $took s"
+    ;;
+  sigint)
+    "${mpirun[@]}" "$train" "${common[@]}" --stages predictive --steps 100000 --set checkpoint_every=2 \
+      --out "$work/run" > "$work/run.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 600); do
+      [ -n "$(ls "$work/run/checkpoints" 2>/dev/null)" ] && break
+      sleep 0.2
+    done
+    sleep 1
+    kill -INT $pid
+    for _ in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.2; done
+    if kill -0 $pid 2>/dev/null; then kill -KILL $pid; cat "$work/run.log"; fail "mpirun still running 60 s after SIGINT"; fi
+    wait $pid; rc=$?
+    cat "$work/run.log"
+    newest=$(ls "$work/run/checkpoints"/*.safetensors | sort | tail -1)
+    [ -n "$newest" ] || fail "no checkpoint"
+    ls "$work/run/checkpoints" | grep -v '\.safetensors$' && fail "temporary files left in checkpoints/"
+    "$compare" exact "$newest" "$newest" > /dev/null || fail "the newest checkpoint $newest does not read back"
+    echo "OK mpirun exit $rc; newest checkpoint $(basename "$newest") intact"
+    ;;
+  resume)
+    run=(--stages predictive --steps 6 --set checkpoint_every=3 --set keep_last=5)
+    "${mpirun[@]}" "$train" "${common[@]}" "${run[@]}" --out "$work/straight" > "$work/straight.log" 2>&1 \
+      || { cat "$work/straight.log"; fail "6 steps straight"; }
+    mkdir -p "$work/half" && cp "$work/straight/checkpoints/predictive-0000003.safetensors" "$work/half/"
+    "${mpirun[@]}" "$train" "${common[@]}" "${run[@]}" --resume "$work/half/predictive-0000003.safetensors" \
+      --out "$work/resumed" > "$work/resumed.log" 2>&1 || { cat "$work/resumed.log"; fail "resume"; }
+    "$compare" exact "$work/resumed/checkpoints/predictive-0000006.safetensors" \
+      "$work/straight/checkpoints/predictive-0000006.safetensors" || fail "resume is not bit-exact"
+    "$train" "${common[@]}" "${run[@]}" --resume "$work/half/predictive-0000003.safetensors" --out "$work/one" \
+      > "$work/one.log" 2>&1 || { cat "$work/one.log"; fail "resume on 1 rank"; }
+    grep -q "written by a run of 2 rank" "$work/one.log" || { cat "$work/one.log"; fail "no note about the world size"; }
+    "$compare" tensors "$work/one/checkpoints/predictive-0000006.safetensors" \
+      "$work/straight/checkpoints/predictive-0000006.safetensors" 1e-5 || fail "1-rank resume drifted"
+    ;;
+  *) fail "unknown case $case_name" ;;
+esac

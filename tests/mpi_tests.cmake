@@ -1,0 +1,22 @@
+# Data-parallel training tests (issue 13), label mpi: tests/mpi/run_mpi_test.sh runs dpt-train under
+# `mpirun -np 2 --oversubscribe` on a tiny dpt-synth set and judges with dpt_mpi_compare. Reported as
+# skipped when the build has no MPI (DPT_MPI=OFF or none found).
+if(NOT DPT_WITH_MPI)
+  add_test(NAME mpi_tests COMMAND ${CMAKE_COMMAND} -E echo "DPT_SKIPPED: built without MPI (DPT_MPI=OFF or no MPI found)")
+  set_tests_properties(mpi_tests PROPERTIES LABELS mpi SKIP_REGULAR_EXPRESSION "DPT_SKIPPED:")
+  return()
+endif()
+add_executable(dpt_mpi_compare ${CMAKE_CURRENT_SOURCE_DIR}/mpi/compare.cpp)
+target_link_libraries(dpt_mpi_compare PRIVATE dpt_io)
+add_dependencies(dpt_tests dpt_mpi_compare)
+# Open MPI refuses root without these (CI containers run as root); no CMA single-copy in containers.
+set(DPT_MPI_TEST_ENV OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1)
+foreach(case equal_predictive equal_inpainting equal_blending bad_sample sigint resume)
+  add_test(NAME mpi_${case}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/run_mpi_test.sh ${case} $<TARGET_FILE:dpt-train>
+                   $<TARGET_FILE:dpt-synth> $<TARGET_FILE:dpt_mpi_compare> ${MPIEXEC_EXECUTABLE}
+                   ${CMAKE_CURRENT_BINARY_DIR}/mpi_work)
+  set_tests_properties(mpi_${case} PROPERTIES LABELS mpi ENVIRONMENT "${DPT_MPI_TEST_ENV}" TIMEOUT 900
+                       RESOURCE_LOCK mpi SKIP_REGULAR_EXPRESSION "DPT_SKIPPED:")
+endforeach()

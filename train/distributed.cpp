@@ -1,0 +1,331 @@
+// Data-parallel training (see distributed.h).
+// Note [data parallel]: every rank holds the same weights (broadcast from rank 0) and draws its slice
+// of the global batch a single process would draw (ModelFamily::set_shard). Each rank's loss is the mean
+// over its slice, so the mean over ranks of the gradients is the gradient of the global batch's mean:
+// N ranks x B/N reproduce one process with batch B up to the order of floating-point sums.
+// The gradients are packed into buckets (reverse registration order); a bucket's MPI_Iallreduce starts
+// when the leaf hook has seen each of its parameters in this step. A later backward pass of the same step
+// (a GAN stage backpropagates the generator and the discriminator losses separately) that adds to a
+// bucket already sent marks it stale: finish() reduces it again, so the result is always the sum of every
+// pass. Gradients of CUDA tensors go through host buffers here (NCCL is not wired in: README).
+#include "train/distributed.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unordered_map>
+
+#include "core/autograd.h"
+#include "core/error.h"
+
+#ifdef DPT_WITH_MPI
+#include <mpi.h>
+#endif
+
+namespace dpt::dist {
+
+namespace {
+int g_rank = 0, g_world = 1, g_local = 0;
+bool g_started = false;  // this process called MPI_Init
+double g_wait_seconds = 0;
+
+int env_int(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : -1;
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+#ifdef DPT_WITH_MPI
+void mpi_check(int rc, const char* what) {
+  if (rc == MPI_SUCCESS) return;
+  char msg[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(rc, msg, &len);
+  DPT_FAIL(what << " failed on rank " << g_rank << ": " << std::string(msg, len));
+}
+#endif
+
+// A host float buffer holding `t` (float32), for the transport.
+std::vector<float> host_copy(const Tensor& t) {
+  DPT_CHECK(t.dtype() == DType::F32, "data-parallel: only float32 tensors are exchanged, got " << t.describe());
+  return t.to_float_vector();
+}
+
+void write_back(const Tensor& dst, const float* src) {
+  Tensor host = Tensor::from_vector(std::vector<float>(src, src + dst.numel()), dst.shape());
+  Tensor(dst).copy_(host);
+}
+}  // namespace
+
+bool mpi_built() {
+#ifdef DPT_WITH_MPI
+  return true;
+#else
+  return false;
+#endif
+}
+
+int launcher_world_size() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"}) {
+    const int n = env_int(v);
+    if (n > 0) return n;
+  }
+  // srun without an MPI plug-in: one task of several.
+  const int ntasks = env_int("SLURM_NTASKS");
+  return env_int("SLURM_PROCID") >= 0 && ntasks > 0 ? ntasks : 1;
+}
+
+void init(int* argc, char*** argv) {
+  const int launched = launcher_world_size();
+#ifdef DPT_WITH_MPI
+  int already = 0;
+  MPI_Initialized(&already);
+  if (already || launched <= 1) return;  // a plain run stays without MPI
+  int provided = 0;
+  mpi_check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+  g_started = true;
+  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &g_world);
+  // Errors come back as codes (mpi_check throws), so a failure is reported and then aborts the job.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  g_local = env_int("OMPI_COMM_WORLD_LOCAL_RANK");
+  if (g_local < 0) {
+    MPI_Comm node;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g_rank, MPI_INFO_NULL, &node);
+    MPI_Comm_rank(node, &g_local);
+    MPI_Comm_free(&node);
+  }
+#else
+  (void)argc;
+  (void)argv;
+  DPT_CHECK(launched <= 1, "launched as one of " << launched
+                                                 << " ranks, but this build has no MPI support (DPT_MPI=OFF or "
+                                                    "no MPI found): install libopenmpi-dev "
+                                                    "(scripts/install-deps.sh) and rebuild, or run one process");
+#endif
+}
+
+void finalize() {
+#ifdef DPT_WITH_MPI
+  if (g_started) {
+    MPI_Finalize();
+    g_started = false;
+  }
+#endif
+}
+
+void abort_all(int code) {
+#ifdef DPT_WITH_MPI
+  if (g_started && g_world > 1) {
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, code);
+  }
+#endif
+  (void)code;
+}
+
+int rank() { return g_rank; }
+int world_size() { return g_world; }
+int local_rank() { return g_local; }
+double allreduce_wait_seconds() { return g_wait_seconds; }
+
+void broadcast(const std::vector<Tensor>& tensors) {
+  if (g_world <= 1) return;
+#ifdef DPT_WITH_MPI
+  NoGradGuard no_grad;
+  for (const Tensor& t : tensors) {
+    std::vector<float> buf = host_copy(t);
+    mpi_check(MPI_Bcast(buf.data(), static_cast<int>(buf.size()), MPI_FLOAT, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    write_back(t.detach(), buf.data());
+  }
+#endif
+}
+
+void allreduce_sum(std::vector<double>& values) {
+  if (g_world <= 1 || values.empty()) return;
+#ifdef DPT_WITH_MPI
+  mpi_check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM,
+                          MPI_COMM_WORLD),
+            "MPI_Allreduce");
+#endif
+}
+
+std::vector<std::vector<size_t>> plan_buckets(const std::vector<int64_t>& numels, int64_t bucket_elems) {
+  std::vector<std::vector<size_t>> buckets;
+  int64_t filled = 0;
+  for (size_t k = numels.size(); k-- > 0;) {
+    if (buckets.empty() || (filled > 0 && filled + numels[k] > bucket_elems)) {
+      buckets.emplace_back();
+      filled = 0;
+    }
+    buckets.back().push_back(k);
+    filled += numels[k];
+  }
+  return buckets;
+}
+
+// ---- GradReducer
+
+struct GradReducer::State {
+  struct Bucket {
+    std::vector<size_t> params;
+    std::vector<float> buffer;
+    size_t ready = 0;      // parameters seen by the hook this step
+    bool sent = false;     // all-reduce started on the current contents
+    bool stale = false;    // a later backward pass added to a parameter after sending
+    bool done = false;     // the all-reduce completed (MPI_Test)
+#ifdef DPT_WITH_MPI
+    MPI_Request request = MPI_REQUEST_NULL;
+#endif
+  };
+  std::vector<Tensor> params;
+  std::vector<size_t> bucket_of;        // parameter -> bucket
+  std::vector<char> seen;               // parameter seen by the hook this step
+  std::unordered_map<TensorImpl*, size_t> index;
+  std::vector<Bucket> buckets;
+
+  // Copies the bucket's gradients (zeros where a parameter has none) into its buffer.
+  void pack(Bucket& b) {
+    size_t at = 0;
+    for (size_t k : b.params) {
+      const Tensor g = params[k].grad();
+      const size_t n = static_cast<size_t>(params[k].numel());
+      if (g.defined()) {
+        const std::vector<float> h = host_copy(g);
+        std::copy(h.begin(), h.end(), b.buffer.begin() + at);
+      } else {
+        std::fill(b.buffer.begin() + at, b.buffer.begin() + at + n, 0.f);
+      }
+      at += n;
+    }
+  }
+  // The mean over ranks back into the defined gradients (definedness is the same on every rank: they
+  // run the same graph).
+  void unpack(Bucket& b) {
+    const float scale = 1.f / static_cast<float>(g_world);
+    size_t at = 0;
+    for (size_t k : b.params) {
+      const Tensor g = params[k].grad();
+      const size_t n = static_cast<size_t>(params[k].numel());
+      if (g.defined()) {
+        for (size_t i = at; i < at + n; ++i) b.buffer[i] *= scale;
+        write_back(g, b.buffer.data() + at);
+      }
+      at += n;
+    }
+  }
+  void start(Bucket& b) {
+    pack(b);
+#ifdef DPT_WITH_MPI
+    mpi_check(MPI_Iallreduce(MPI_IN_PLACE, b.buffer.data(), static_cast<int>(b.buffer.size()), MPI_FLOAT, MPI_SUM,
+                             MPI_COMM_WORLD, &b.request),
+              "MPI_Iallreduce");
+#endif
+    b.sent = true;
+    b.done = false;
+  }
+  void wait(Bucket& b) {
+#ifdef DPT_WITH_MPI
+    if (!b.done) mpi_check(MPI_Wait(&b.request, MPI_STATUS_IGNORE), "MPI_Wait");
+#endif
+    b.done = false;
+  }
+  // Open MPI progresses a non-blocking collective only inside MPI calls: poke the ones in flight.
+  void progress() {
+#ifdef DPT_WITH_MPI
+    for (Bucket& b : buckets)
+      if (b.sent && !b.done) {
+        int flag = 0;
+        mpi_check(MPI_Test(&b.request, &flag, MPI_STATUS_IGNORE), "MPI_Test");
+        b.done = flag != 0;
+      }
+#endif
+  }
+  void on_leaf(TensorImpl* leaf) {
+    auto it = index.find(leaf);
+    if (it == index.end()) return;  // not trained by this stage
+    Bucket& b = buckets[bucket_of[it->second]];
+    if (b.sent) {
+      b.stale = true;
+      return;
+    }
+    if (!seen[it->second]) {
+      seen[it->second] = 1;
+      if (++b.ready == b.params.size()) start(b);
+    }
+    progress();
+  }
+};
+
+GradReducer::GradReducer(const std::vector<std::vector<Tensor>>& groups, int64_t bucket_elems)
+    : s_(std::make_unique<State>()) {
+  if (g_world <= 1) return;
+  for (const auto& group : groups) {  // buckets never mix two optimisers' networks
+    const size_t first = s_->params.size();
+    std::vector<int64_t> numels;
+    for (const Tensor& p : group) {
+      DPT_CHECK(s_->index.emplace(p.get(), s_->params.size()).second,
+                "data-parallel: a parameter " << p.shape_str() << " is in two optimiser groups");
+      s_->params.push_back(p);
+      numels.push_back(p.numel());
+    }
+    s_->bucket_of.resize(s_->params.size(), 0);
+    for (const auto& list : plan_buckets(numels, bucket_elems)) {
+      State::Bucket b;
+      int64_t n = 0;
+      for (size_t k : list) {
+        b.params.push_back(first + k);
+        s_->bucket_of[first + k] = s_->buckets.size();
+        n += numels[k];
+      }
+      b.buffer.resize(static_cast<size_t>(n));
+      s_->buckets.push_back(std::move(b));
+    }
+  }
+  s_->seen.assign(s_->params.size(), 0);
+  State* s = s_.get();
+  set_leaf_grad_hook([s](TensorImpl* leaf) { s->on_leaf(leaf); });
+}
+
+GradReducer::~GradReducer() {
+  if (g_world > 1) set_leaf_grad_hook(nullptr);
+}
+
+void GradReducer::begin_step() {
+  if (g_world <= 1) return;
+  // A step that failed mid-way (an exception) may leave requests in flight: the job is aborted then.
+  for (auto& b : s_->buckets) {
+    b.ready = 0;
+    b.sent = b.stale = b.done = false;
+  }
+  std::fill(s_->seen.begin(), s_->seen.end(), 0);
+}
+
+void GradReducer::finish() {
+  if (g_world <= 1) return;
+  const double t0 = now_seconds();
+  for (auto& b : s_->buckets) {
+    if (b.sent) {
+      s_->wait(b);
+      if (b.stale) {  // a later pass added to it: reduce the sum of every pass
+        s_->start(b);
+        s_->wait(b);
+      }
+    } else if (b.ready > 0) {  // some of its parameters had no gradient on any path this pass
+      s_->start(b);
+      s_->wait(b);
+    } else {
+      continue;  // untouched since the last finish (e.g. the other network of a GAN step)
+    }
+    s_->unpack(b);
+  }
+  g_wait_seconds += now_seconds() - t0;
+  // A GAN step that updates D, then backpropagates and updates G, reduces the new gradients again.
+  begin_step();
+}
+
+}  // namespace dpt::dist
