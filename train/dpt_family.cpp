@@ -10,6 +10,9 @@
 #include "core/autograd.h"
 #include "models/checkpoint.h"
 #include "models/dpt/checkpoint.h"
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
+#include "train/distributed.h"
 #include "train/samples.h"
 #include "train/step.h"
 
@@ -35,6 +38,29 @@ std::unique_ptr<VGG19Features> make_vgg(const TrainOptions& o, Generator& gen) {
     return nullptr;
   }
   return VGG19Features::from_file(o.vgg);
+}
+
+// Data-parallel (train/distributed.h): masked_l1 divides each view term by the visible texels of this
+// rank's slice, so the ranks' mean would not be the single-process loss, which divides by the visible
+// texels of the whole batch. Weighting each term by world * (local visible) / (global visible) makes it
+// so exactly (one all-reduce of K numbers per step).
+Tensor sharded_inpainting_loss(const InpaintingLosses& l, int world) {
+  std::vector<double> local, global;
+  {
+    NoGradGuard ng;
+    for (const Tensor& M : l.Ms) local.push_back(sum(M).item());
+  }
+  global = local;
+  dist::allreduce_sum(global);
+  Tensor loss;
+  for (size_t k = 0; k < l.view_terms.size(); ++k) {
+    // masked_l1's denominator is max(sum(M) * C, 1); the global one likewise.
+    const double C = static_cast<double>(l.texs[k].size(1));
+    const double w = world * std::max(local[k] * C, 1.0) / std::max(global[k] * C, 1.0);
+    Tensor term = l.view_terms[k] * w;
+    loss = k == 0 ? term : loss + term;
+  }
+  return loss;
 }
 
 const DptBatch& dpt_batch(const StageBatch& b) {
@@ -109,6 +135,7 @@ LossValues DptFamily::step(const std::string& stage, const StageBatch& batch, St
   opt_g.zero_grad();
   if (stage == kInpainting) {
     InpaintingLosses l = inpainting_losses(model_, b.views);
+    if (shard_world_ > 1) l.loss = sharded_inpainting_loss(l, shard_world_);
     require_finite({{"loss", l.loss}});
     l.loss.backward();
     opt_g.step();
