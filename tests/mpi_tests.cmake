@@ -4,6 +4,10 @@
 if(NOT DPT_WITH_MPI)
   add_test(NAME mpi_tests COMMAND ${CMAKE_COMMAND} -E echo "DPT_SKIPPED: built without MPI (DPT_MPI=OFF or no MPI found)")
   set_tests_properties(mpi_tests PROPERTIES LABELS mpi SKIP_REGULAR_EXPRESSION "DPT_SKIPPED:")
+  # A launch as one of several ranks is refused with a clear message (the launcher's environment, faked).
+  add_test(NAME mpi_refused_without_mpi COMMAND dpt-train --data /nonexistent --out /nonexistent)
+  set_tests_properties(mpi_refused_without_mpi PROPERTIES LABELS "mpi;unit" ENVIRONMENT OMPI_COMM_WORLD_SIZE=2
+                       PASS_REGULAR_EXPRESSION "launched as one of 2 ranks, but this build has no MPI support")
   return()
 endif()
 add_executable(dpt_mpi_compare ${CMAKE_CURRENT_SOURCE_DIR}/mpi/compare.cpp)
@@ -12,7 +16,7 @@ add_dependencies(dpt_tests dpt_mpi_compare)
 # Open MPI refuses root without these (CI containers run as root); no CMA single-copy in containers.
 set(DPT_MPI_TEST_ENV OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1)
-foreach(case equal_predictive equal_inpainting equal_blending bad_sample sigint resume)
+foreach(case equal_predictive equal_inpainting equal_blending bad_sample sigint resume indivisible)
   add_test(NAME mpi_${case}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/run_mpi_test.sh ${case} $<TARGET_FILE:dpt-train>
                    $<TARGET_FILE:dpt-synth> $<TARGET_FILE:dpt_mpi_compare> ${MPIEXEC_EXECUTABLE}

@@ -7,6 +7,7 @@
 #   bad_sample     rank 1 reads a folder with a corrupt image: both ranks stop non-zero within 60 s,
 #                  the error printed
 #   sigint         SIGINT to mpirun mid-run: the newest checkpoint reads back intact
+#   indivisible    batch 3 on 2 ranks is refused naming both numbers, before the run folder is written
 #   resume         2 ranks: 6 steps straight vs resume from the step-3 checkpoint: the same bits; a resume
 #                  on 1 rank is allowed and says so
 # usage: run_mpi_test.sh CASE DPT_TRAIN DPT_SYNTH COMPARE MPIEXEC WORK_DIR
@@ -95,6 +96,14 @@ case $case_name in
     grep -q "written by a run of 2 rank" "$work/one.log" || { cat "$work/one.log"; fail "no note about the world size"; }
     "$compare" tensors "$work/one/checkpoints/predictive-0000006.safetensors" \
       "$work/straight/checkpoints/predictive-0000006.safetensors" 1e-5 2e-4 || fail "1-rank resume drifted"
+    ;;
+  indivisible)
+    "${mpirun[@]}" "$train" "${common[@]}" --set batch=3 --stages predictive --steps 2 --out "$work/run" \
+      > "$work/run.log" 2>&1 && { cat "$work/run.log"; fail "batch 3 on 2 ranks was accepted"; }
+    cat "$work/run.log"
+    grep -q "batch 3 (the global batch) cannot be split over 2 ranks" "$work/run.log" || fail "no clear refusal"
+    [ ! -e "$work/run/checkpoints" ] || fail "the refused run wrote its run folder"
+    echo "OK refused"
     ;;
   *) fail "unknown case $case_name" ;;
 esac
