@@ -208,7 +208,7 @@ void ScaFamily::write_samples(const std::string& path, const std::string& stage,
   const int64_t n = std::min<int64_t>(4, in.P1.size(0));
   auto rows = [n](const Tensor& t) { return t.slice(0, 0, n); };
   // The frozen PCT-Net (running statistics): what inference shows, and no running-statistics update here.
-  const Tensor fake_EP2 = model_.pct_frozen(rows(in.EP1), rows(in.BP2), rows(in.BEP2));
+  const Tensor fake_EP2 = model_.edge_condition(rows(in.EP1), rows(in.BP2), rows(in.BEP2));
   std::vector<Tensor> cols{rows(in.P1), sca_edge_display(rows(in.EP1)), sca_heatmap_display(rows(in.BP2)),
                            sca_edge_display(rows(in.EP2)), sca_edge_display(fake_EP2)};
   if (sca_stage_phase(stage) == ScaPhase::Isn)

@@ -64,6 +64,9 @@ struct ScaData {
 // Loss weights and the network behaviour that is not a shape (§3, §4).
 struct ScaLossWeights {
   double content_weight = 0.0;  // CS block: W ex + (1 - W) px when W > 0, else ex + px
+  // SCA-GAN Table 2 variants (scripts/demo.sh): "no_prior_transfer" feeds the IS-Net the source's edge map
+  // EP1 instead of PCT-Net's fake_EP2; "no_content_branch" drops the CS blocks' edge branch (output px).
+  std::string ablation = "none";
   double d_dropout = 0.5;
   double lambda_l1 = 1.0, lambda_per = 1.0, lambda_gan = 5.0, lambda_cx = 0.1;
   double cx_sigma = 0.5, cx_b = 1.0, cx_eps = 1e-5;
@@ -76,6 +79,7 @@ struct ScaLossWeights {
     const auto P = ConfigPart::LossWeights;
     const NumRange non_negative{0.0};
     v(P, "content_weight", content_weight, NumRange{0.0, 1.0});
+    v(P, "ablation", ablation, Choices{"none", "no_prior_transfer", "no_content_branch"});
     v(P, "d_dropout", d_dropout, NumRange{0.0, 1.0, false, true});
     v(P, "lambda_l1", lambda_l1, non_negative);
     v(P, "lambda_per", lambda_per, non_negative);

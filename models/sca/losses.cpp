@@ -81,7 +81,7 @@ ScaGeneratorLosses sca_generator_losses(const ScaGan& model, ScaPhase phase, con
   } else {
     for (auto np : {std::make_pair("P1", &b.P1), std::make_pair("P2", &b.P2), std::make_pair("z", &b.z)})
       require(*np.second, np.first, what);
-    o.pct.fake_EP2 = model.pct_frozen(b.EP1, b.BP2, b.BEP2);
+    o.pct.fake_EP2 = model.edge_condition(b.EP1, b.BP2, b.BEP2);
     o.isn = model.isn_forward(b.P1, o.pct.fake_EP2, b.BP2, b.z);
     o.fake = o.isn.fake_P2;
   }

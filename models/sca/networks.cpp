@@ -170,12 +170,13 @@ CsBlock::CsBlock(int64_t fin, int64_t fout, int64_t style_nc, int64_t hidden, do
 
 Tensor CsBlock::forward(const Tensor& x, const Tensor& style, const Tensor& edge, const Tensor& pose) const {
   auto a = [](const Tensor& t) { return leaky_relu(t, kLReluSlope); };
-  Tensor ex = conv_s1.forward(a(norm_s1.forward(x, style)));
-  ex = conv_e1.forward(a(norm_e1.forward(ex, edge)));
-  ex = conv_e2.forward(a(norm_e2.forward(ex, edge)));
   Tensor px = conv_s2.forward(a(norm_s2.forward(x, style)));
   px = conv_p1.forward(a(norm_p1.forward(px, pose)));
   px = conv_p2.forward(a(norm_p2.forward(px, pose)));
+  if (!content_branch) return px;
+  Tensor ex = conv_s1.forward(a(norm_s1.forward(x, style)));
+  ex = conv_e1.forward(a(norm_e1.forward(ex, edge)));
+  ex = conv_e2.forward(a(norm_e2.forward(ex, edge)));
   if (W > 0) return ex * W + px * (1.0 - W);
   return ex + px;
 }
@@ -195,6 +196,7 @@ IsNet::IsNet(const ScaConfig& cfg, Generator& gen) : sizes(cfg.level_sizes()), n
   for (int i = 0; i < 7; ++i) {
     blocks.push_back(std::make_unique<CsBlock>(chans[i][0] * nf, chans[i][1] * nf, 8 * nf, cfg.spade_hidden,
                                                cfg.content_weight, gen));
+    blocks.back()->content_branch = cfg.ablation != "no_content_branch";
     register_module(kIsnBlocks[i], blocks.back().get());
   }
   conv_img = std::make_unique<Conv2d>(nf, 3, 3, 1, 1, gen);

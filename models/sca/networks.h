@@ -96,6 +96,7 @@ struct CsBlock : Module {
   // x [N, fin, h, w], style [N, 8nf, h5, w5], edge [N, 1, H, W], pose [N, 18, H, W] -> [N, fout, h, w].
   Tensor forward(const Tensor& x, const Tensor& style, const Tensor& edge, const Tensor& pose) const;
   double W;
+  bool content_branch = true;  // false: the pose branch alone (ablation "no_content_branch")
   Conv2d conv_s1, conv_e1, conv_e2, conv_s2, conv_p1, conv_p2;
   Spade norm_s1, norm_e1, norm_e2, norm_s2, norm_p1, norm_p2;
 };

@@ -68,10 +68,15 @@ Tensor ScaGan::pct_frozen(const Tensor& EP1, const Tensor& BP2, const Tensor& BE
   return out.detach();
 }
 
+Tensor ScaGan::edge_condition(const Tensor& EP1, const Tensor& BP2, const Tensor& BEP2) const {
+  if (cfg.ablation == "no_prior_transfer") return EP1.detach();
+  return pct_frozen(EP1, BP2, BEP2);
+}
+
 Tensor ScaGan::infer(const Tensor& P1, const Tensor& EP1, const Tensor& BP2, const Tensor& BEP2, const Tensor& z,
                      Tensor* fake_EP2) const {
   NoGradGuard ng;
-  Tensor e = pct_frozen(EP1, BP2, BEP2);
+  Tensor e = edge_condition(EP1, BP2, BEP2);
   if (fake_EP2) *fake_EP2 = e;
   return isn->forward(P1, e, BP2, z).detach();
 }

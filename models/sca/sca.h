@@ -54,6 +54,9 @@ class ScaGan : public Module {
   // The frozen PCT-Net of phase 2 and inference: eval-mode statistics whatever pct's mode, no gradients,
   // running statistics unchanged. -> fake_EP2 [N, 1, H, W].
   Tensor pct_frozen(const Tensor& EP1, const Tensor& BP2, const Tensor& BEP2) const;
+  // The IS-Net's edge condition E' in phase 2 and at inference: pct_frozen(...), or EP1 itself (detached)
+  // under cfg.ablation "no_prior_transfer" (SCA-GAN Table 2's "w/o prior transfer"). [N, 1, H, W].
+  Tensor edge_condition(const Tensor& EP1, const Tensor& BP2, const Tensor& BEP2) const;
   // Inference (§6): fake_P2 [N, 3, H, W] from P1, EP1, BP2, BEP2 and z [N, z_dim] (no gradients);
   // fake_EP2 (optional) receives the generated edge map.
   Tensor infer(const Tensor& P1, const Tensor& EP1, const Tensor& BP2, const Tensor& BEP2, const Tensor& z,
