@@ -2,6 +2,7 @@
 #include "models/dpt/inference.h"
 
 #include "core/autograd.h"
+#include "io/file_io.h"
 #include "models/dpt/warping.h"
 #include "ops/atlas.h"
 #include "ops/elementwise.h"
@@ -35,6 +36,17 @@ GeneratorOutputs run_transfer(const DensePoseTransfer& model, const TransferInpu
   NoGradGuard ng;
   const Device d = model.device();
   return model.generator_forward(in.x_s.to(d), in.iuv_s.to(d), in.iuv_t.to(d));
+}
+
+void save_transfer_intermediates(const GeneratorOutputs& o, const std::string& dir) {
+  make_dirs(dir);
+  write_png(dir + "/y_p.png", tensor_to_image(o.y_p));
+  write_png(dir + "/y_w.png", tensor_to_image(o.y_w));
+  write_png(dir + "/r.png", tensor_to_image(o.r));
+  write_png(dir + "/atlas_source.png", tensor_to_image(atlas_for_display(o.tex_s, o.M_s)));
+  write_png(dir + "/atlas_inpainted.png", tensor_to_image(o.tex_hat));
+  write_png(dir + "/atlas_full.png", tensor_to_image(o.tex_full));
+  write_png(dir + "/y_hat.png", tensor_to_image(o.y_hat));
 }
 
 Tensor atlas_for_display(const Tensor& tex, const Tensor& M) { return M * tex + (M - 1.0); }

@@ -26,6 +26,10 @@ void move_model(DensePoseTransfer& model, Device device);
 // The generator forward without grad on the model's device; every intermediate, on that device.
 GeneratorOutputs run_transfer(const DensePoseTransfer& model, const TransferInputs& in);
 
+// Writes the intermediates of one transfer as PNGs into `dir` (created): y_p, y_w, r (residual),
+// atlas_source (splatted, unobserved black), atlas_inpainted, atlas_full and y_hat (dpt-infer, dpt-serve).
+void save_transfer_intermediates(const GeneratorOutputs& o, const std::string& dir);
+
 // An atlas [N, C, 6S, 4S] with unobserved texels (M = 0) set to -1, i.e. black once written.
 Tensor atlas_for_display(const Tensor& tex, const Tensor& M);
 

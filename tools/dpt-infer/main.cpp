@@ -83,17 +83,6 @@ void check_mode(const Args& a, const char* mode, const std::vector<std::string>&
   a.only(allowed, mode);
 }
 
-void save_intermediates(const GeneratorOutputs& o, const std::string& dir) {
-  make_dirs(dir);
-  write_png(dir + "/y_p.png", tensor_to_image(o.y_p));
-  write_png(dir + "/y_w.png", tensor_to_image(o.y_w));
-  write_png(dir + "/r.png", tensor_to_image(o.r));
-  write_png(dir + "/atlas_source.png", tensor_to_image(atlas_for_display(o.tex_s, o.M_s)));
-  write_png(dir + "/atlas_inpainted.png", tensor_to_image(o.tex_hat));
-  write_png(dir + "/atlas_full.png", tensor_to_image(o.tex_full));
-  write_png(dir + "/y_hat.png", tensor_to_image(o.y_hat));
-}
-
 // Loads the generator of a checkpoint (weights only) onto the device.
 std::unique_ptr<DensePoseTransfer> load_generator(const Args& a, Device device) {
   auto model = load_model(a.get("--checkpoint"), /*with_disc=*/false);
@@ -116,7 +105,7 @@ int run_single(const Args& a, Device device, IUVOrder order) {
   note_size(model->cfg, in.x_s, a.get("--source"));
   GeneratorOutputs o = run_transfer(*model, in);
   write_image(a.get("--out"), tensor_to_image(o.y_hat));
-  if (a.has("--save-intermediates")) save_intermediates(o, a.get("--save-intermediates"));
+  if (a.has("--save-intermediates")) save_transfer_intermediates(o, a.get("--save-intermediates"));
   std::fprintf(stderr, "wrote %s\n", a.get("--out").c_str());
   return 0;
 }
@@ -160,7 +149,7 @@ int run_batch(const Args& a, Device device, IUVOrder order) {
       if (i == 0) note_size(model->cfg, in.x_s, j.src);
       GeneratorOutputs o = run_transfer(*model, in);
       write_png(out_dir + "/" + j.name + ".png", tensor_to_image(o.y_hat));
-      if (a.has("--save-intermediates")) save_intermediates(o, a.get("--save-intermediates") + "/" + j.name);
+      if (a.has("--save-intermediates")) save_transfer_intermediates(o, a.get("--save-intermediates") + "/" + j.name);
     } catch (const Error& e) {
       progress.finish();
       DPT_FAIL("pair " << i + 1 << " of " << jobs.size() << " (" << j.name << "): " << e.what());
