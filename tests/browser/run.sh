@@ -22,7 +22,7 @@ cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm
 trap cleanup EXIT
 "$bin/dpt-synth" --out "$work/data" --persons 6 --views 3 --size 32x32 --tile 16 --test-persons 2 --threads 1 \
   --writers 2 >/dev/null 2>&1
-"$bin/dpt-train" --data "$work/data" --preset tiny --steps 4 --out "$work/runs/tiny" --threads 1 >/dev/null 2>&1
+"$bin/dpt-train" --data "$work/data" --preset tiny --steps 30 --out "$work/runs/tiny" --threads 1 >/dev/null 2>&1
 mkdir -p "$out/screenshots"
 for attempt in 1 2 3 4 5; do
   port=$((20000 + RANDOM % 20000))

@@ -49,10 +49,12 @@ function check(cond, what) {
     await page.waitForFunction(() => { const i = document.getElementById('sample-image'); return i.complete && i.naturalWidth > 0; }, { timeout: 20000 });
     const sampleWidth = await page.$eval('#sample-image', (i) => i.naturalWidth);
     check(sampleWidth > 0, `the sample grid renders (${sampleWidth} px wide)`);
+    check(await page.$eval('#view-try', (v) => v.offsetParent === null), 'the Try-it view is hidden in the Runs view');
     await page.screenshot({ path: path.join(shots, 'serve_runs.png'), fullPage: true });
 
     // Try it: thumbnails of the dataset, a pair picked, a round trip to an output image.
     await page.click('#tab-try');
+    check(await page.$eval('#view-runs', (v) => v.offsetParent === null), 'the Runs view is hidden in the Try-it view');
     await page.waitForFunction(() => document.querySelectorAll('#thumbs figure').length >= 2, { timeout: 20000 });
     await page.waitForFunction(() => [...document.querySelectorAll('#thumbs img')].every((i) => i.complete && i.naturalWidth > 0), { timeout: 20000 });
     check(await page.$eval('#checkpoint', (s) => s.value.endsWith('.safetensors')), 'a checkpoint is selected');

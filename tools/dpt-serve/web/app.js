@@ -177,7 +177,8 @@ function drawChart() {
   for (let k = 0; k <= 4; k++) {
     const v = y0 + (y1 - y0) * k / 4;
     g.fillText(log ? '1e' + v.toFixed(2) : v.toPrecision(3), 4, Y(v) + 4);
-    g.fillText(String(Math.round(x0 + (x1 - x0) * k / 4)), X(x0 + (x1 - x0) * k / 4) - 10, H - 10);
+    const xv = x0 + (x1 - x0) * k / 4;
+    g.fillText(x1 - x0 >= 8 ? String(Math.round(xv)) : xv.toFixed(1), X(xv) - 10, H - 10);
   }
   for (const s of series) {
     g.strokeStyle = COLORS[s.i % COLORS.length]; g.lineWidth = 1.5; g.beginPath();
