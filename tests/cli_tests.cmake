@@ -47,7 +47,9 @@ foreach(tool dpt-infer dpt-synth dpt-eval dpt-bench dpt-train dpt-ablate)
                ERR "--threads: 2147483648 is out of range ${range}")
   dpt_cli_test(${tool}/threads_cap ${tool} 2 ARGS ${pre} --threads 100000 ERR "--threads: 100000 is out of range ${range}")
   dpt_cli_test(${tool}/threads_negative ${tool} 2 ARGS ${pre} --threads -1 ERR "--threads: -1 is out of range ${range}")
-  dpt_cli_test(${tool}/threads_given_twice ${tool} 2 ARGS ${pre} --threads 1 --threads 2 ERR "--threads given twice")
+  # Given twice, the last value counts, but every one is checked.
+  dpt_cli_test(${tool}/threads_twice_each_checked ${tool} 2 ARGS ${pre} --threads 2x --threads 1
+               ERR "--threads: expected an integer in ${range}, got '2x'")
   dpt_cli_test(${tool}/env_threads_bad ${tool} 2 ARGS ${quiet_args} ENV DPT_THREADS=2x
                ERR "DPT_THREADS [(]environment[)]: expected an integer in ${range}, got '2x'")
   dpt_cli_test(${tool}/env_threads_cap ${tool} 2 ARGS ${quiet_args} ENV DPT_THREADS=100000
@@ -58,6 +60,8 @@ endforeach()
 dpt_cli_test(dpt-bench/env_threads dpt-bench 0 ARGS ops --filter no-such-row ENV DPT_THREADS=3
              OUT "# dpt-bench ops: 3 threads")
 dpt_cli_test(dpt-bench/flag_beats_env dpt-bench 0 ARGS ops --threads 1 --filter no-such-row ENV DPT_THREADS=3
+             OUT "# dpt-bench ops: 1 threads")
+dpt_cli_test(dpt-bench/threads_last_wins dpt-bench 0 ARGS ops --threads 3 --threads 1 --filter no-such-row
              OUT "# dpt-bench ops: 1 threads")
 
 # Numbers per tool: the flag and the value named, exit 2 (issue 15's cases among them).

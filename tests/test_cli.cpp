@@ -111,7 +111,10 @@ TEST_CASE("cli/Args: values, flags, repeated options, order and positional words
 
   CHECK(usage_error([&] { parse({"--nope"}, spec); }) == "unknown option '--nope'");
   CHECK(usage_error([&] { parse({"--out"}, spec); }) == "--out needs a value");
-  CHECK(usage_error([&] { parse({"--out", "a", "--out", "b"}, spec); }) == "--out given twice");
+  const cli::Args twice = parse({"--out", "a", "--out", "b", "--n", "x", "--n", "3"}, spec);
+  CHECK(twice.get("--out") == "b");  // the last value counts (a script may append an override)
+  CHECK(usage_error([&] { twice.get_int("--n", 0, 10, 0); }) == "--n: expected an integer in 0..10, got 'x'");
+  CHECK(parse({"--n", "1", "--n", "3"}, spec).get_int("--n", 0, 10, 0) == 3);
   CHECK(usage_error([&] { parse({"--quiet=yes"}, spec); }) == "--quiet takes no value, got 'yes'");
   CHECK(usage_error([&] { parse({"word"}, spec); }) == "unexpected argument 'word'");
   CHECK(parse({"--n", "-1"}, spec).get("--n") == "-1");  // a value may start with '-'

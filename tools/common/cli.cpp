@@ -1,6 +1,7 @@
 // The shared command-line layer (see cli.h).
 #include "tools/common/cli.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -76,7 +77,6 @@ Args::Args(int argc, char** argv, const std::vector<Option>& spec, size_t max_po
       DPT_USAGE_CHECK(i + 1 < argc, word << " needs a value");
       value = argv[++i];
     }
-    DPT_USAGE_CHECK(opt->kind == Kind::Repeated || !has(word), word << " given twice");
     given_.emplace_back(word, value);
   }
 }
@@ -88,9 +88,10 @@ bool Args::has(const std::string& name) const {
 }
 
 std::string Args::get(const std::string& name, const std::string& def) const {
+  std::string v = def;
   for (const auto& kv : given_)
-    if (kv.first == name) return kv.second;
-  return def;
+    if (kv.first == name) v = kv.second;
+  return v;
 }
 
 std::vector<std::string> Args::all(const std::string& name) const {
@@ -101,23 +102,25 @@ std::vector<std::string> Args::all(const std::string& name) const {
 }
 
 int64_t Args::get_int(const std::string& name, int64_t lo, int64_t hi, int64_t def) const {
-  return has(name) ? parse_int(name, get(name), lo, hi) : def;
+  int64_t v = def;
+  for (const std::string& text : all(name)) v = parse_int(name, text, lo, hi);  // every one is checked
+  return v;
 }
 
 double Args::get_real(const std::string& name, double lo, double hi, double def) const {
-  return has(name) ? parse_real(name, get(name), lo, hi) : def;
+  double v = def;
+  for (const std::string& text : all(name)) v = parse_real(name, text, lo, hi);
+  return v;
 }
 
 std::string Args::get_choice(const std::string& name, const std::vector<std::string>& choices,
                              const std::string& def) const {
-  if (!has(name)) return def;
-  const std::string v = get(name);
   std::string list;
-  for (const std::string& c : choices) {
-    if (c == v) return v;
-    list += (list.empty() ? "" : ", ") + c;
-  }
-  throw UsageError(name + ": expected one of " + list + ", got '" + v + "'");
+  for (const std::string& c : choices) list += (list.empty() ? "" : ", ") + c;
+  for (const std::string& v : all(name))
+    DPT_USAGE_CHECK(std::find(choices.begin(), choices.end(), v) != choices.end(),
+                    name << ": expected one of " << list << ", got '" << v << "'");
+  return get(name, def);
 }
 
 void Args::only(const std::vector<std::string>& allowed, const std::string& mode) const {

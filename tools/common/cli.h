@@ -56,8 +56,9 @@ struct Option {
 };
 
 // A parsed command line. Options are "--name value" or "--name=value" (a value may start with '-', so
-// "--threads -1" reaches the range check); a Value option given twice, an unknown option, a flag with a
-// value or more positional words than allowed is a UsageError.
+// "--threads -1" reaches the range check); an unknown option, a missing value, a flag with a value or
+// more positional words than allowed is a UsageError. An option given twice takes its last value (so a
+// script can append an override), and the checked getters check every value given.
 class Args {
  public:
   Args(int argc, char** argv, const std::vector<Option>& spec, size_t max_positional = 0);
