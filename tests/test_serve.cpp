@@ -18,6 +18,7 @@
 #include "io/iuv.h"
 #include "io/json.h"
 #include "models/dpt/checkpoint.h"
+#include "models/sca/checkpoint.h"
 #include "tests/test_util.h"
 #include "tools/dpt-serve/server.h"
 
@@ -91,6 +92,8 @@ struct Fixture {
     make_dirs(root + "/secret");
     write_text(root + "/secret/secret.txt", "SECRET");
     write_text(runs + "/runA/config.json", R"({"family":"dpt","predictive_steps":10})");
+    make_dirs(runs + "/group/runB");  // a run two levels down (as out/demo/sca/<variant>)
+    write_text(runs + "/group/runB/config.json", R"({"family":"sca"})");
     write_text(runs + "/runA/losses.jsonl",
                "{\"stage\":\"predictive\",\"step\":1,\"loss\":1.0,\"L1\":1.0,\"time\":0.5}\n"
                "{\"stage\":\"predictive\",\"step\":2,\"loss\":0.8,\"L1\":0.8,\"time\":1.0}\n");
@@ -142,8 +145,10 @@ TEST_CASE("serve/api/runs_and_files") {
   REQUIRE(r);
   CHECK(r->status == 200);
   const Json runs = body_json(r);
-  REQUIRE(runs.size() == 1);
-  const Json& run = runs.as_array()[0];
+  REQUIRE(runs.size() == 2);
+  CHECK(runs.as_array()[0].at("name").as_string() == "group/runB");
+  CHECK(runs.as_array()[0].at("family").as_string() == "sca");
+  const Json& run = runs.as_array()[1];
   CHECK(run.at("name").as_string() == "runA");
   CHECK(run.at("family").as_string() == "dpt");
   CHECK(run.at("stage").as_string() == "predictive");
@@ -188,7 +193,7 @@ TEST_CASE("serve/api/losses_stream") {
   Json third = body_json(c.Get("/api/losses?run=runA&offset=" + std::to_string(second.at("offset").as_int())));
   REQUIRE(third.at("records").size() == 1);
   CHECK(third.at("records").as_array()[0].at("step").as_number() == 4);
-  CHECK(body_json(c.Get("/api/runs")).as_array()[0].at("step").as_number() == 4);
+  CHECK(body_json(c.Get("/api/runs")).as_array()[1].at("step").as_number() == 4);
 }
 
 TEST_CASE("serve/api/transfer_matches_dpt_infer") {
@@ -225,6 +230,54 @@ TEST_CASE("serve/api/transfer_matches_dpt_infer") {
   REQUIRE_MESSAGE(r2->status == 200, r2->body);
   CHECK(unbase64(parse_json(r2->body).at("output").as_string()) == expected);
   CHECK(body_json(c.Get("/api/status")).at("model_loads").as_int() == 1);
+}
+
+// SCA-GAN: the reference's tiny checkpoint (tests/data/golden/sca), an uploaded image and keypoints CSV;
+// the output has the bytes of dpt-infer's SCA-GAN mode with its defaults (XDoG edges, seed 0).
+TEST_CASE("serve/api/sca_transfer_matches_dpt_infer") {
+  const std::string weights = test_data_dir() + "/golden/sca/tiny_weights.safetensors";
+  REQUIRE_MESSAGE(file_exists(weights), weights);
+  Fixture fx;
+  const std::string ck = fx.runs + "/group/runB/model.safetensors";
+  const std::string bytes = read_text(weights);
+  write_file_atomic(ck, bytes.data(), bytes.size());
+  const ScaConfig cfg = load_sca_model(ck, false)->cfg;
+  const int H = static_cast<int>(cfg.H), W = static_cast<int>(cfg.W);
+  write_png(fx.root + "/src.png", random_image(H, W, 11, ImagePattern::Smooth));
+  std::string ys1, xs1, ys2, xs2;
+  for (int j = 0; j < 18; ++j) {
+    const char* sep = j ? ", " : "";
+    ys1 += sep + std::to_string((3 + 5 * j) % H), xs1 += sep + std::to_string((2 + 3 * j) % W);
+    ys2 += sep + std::to_string((7 + 4 * j) % H), xs2 += sep + std::to_string((5 + 2 * j) % W);
+  }
+  write_text(fx.root + "/kp.csv", "name:keypoints_y:keypoints_x\nsrc.png: [" + ys1 + "]: [" + xs1 + "]\ntgt.png: [" +
+                                      ys2 + "]: [" + xs2 + "]\n");
+  const CommandResult cli = run_command(tool_path("dpt-infer") + " --checkpoint " + ck + " --source " + fx.root +
+                                        "/src.png --keypoints " + fx.root + "/kp.csv --target-name tgt.png --out " +
+                                        fx.root + "/cli.png");
+  REQUIRE_MESSAGE(cli.code == 0, cli.err);
+  auto c = fx.client();
+  auto r = c.Post("/api/transfer", httplib::MultipartFormDataItems{
+                                       {"checkpoint", "group/runB/model.safetensors", "", ""},
+                                       {"source_image", read_text(fx.root + "/src.png"), "src.png", "image/png"},
+                                       {"keypoints", read_text(fx.root + "/kp.csv"), "kp.csv", "text/csv"},
+                                       {"target_name", "tgt.png", "", ""}});
+  REQUIRE(r);
+  REQUIRE_MESSAGE(r->status == 200, r->body);
+  const Json j = parse_json(r->body);
+  CHECK(j.at("family").as_string() == "sca");
+  CHECK(unbase64(j.at("output").as_string()) == read_text(fx.root + "/cli.png"));
+  for (const char* n : {"source_edges", "generated_target_edges", "target_heatmaps"})
+    CHECK_MESSAGE(j.at("intermediates").contains(n), n);
+  // A row that is not in the CSV: the CLI's message.
+  auto bad = c.Post("/api/transfer", httplib::MultipartFormDataItems{
+                                         {"checkpoint", "group/runB/model.safetensors", "", ""},
+                                         {"source_image", read_text(fx.root + "/src.png"), "src.png", "image/png"},
+                                         {"keypoints", read_text(fx.root + "/kp.csv"), "kp.csv", "text/csv"},
+                                         {"target_name", "nobody.png", "", ""}});
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(parse_json(bad->body).at("error").as_string().find("no keypoints for 'nobody.png'") != std::string::npos);
 }
 
 TEST_CASE("serve/api/malformed_uploads") {

@@ -154,9 +154,16 @@ bool is_run(const std::string& dir) {
 Json list_runs(const std::string& runs_root) {
   Json out = Json::array();
   if (is_run(runs_root)) out.push_back(describe_run(runs_root, "."));
+  // Two levels: DIR/<run> and DIR/<group>/<run> (the demo keeps its SCA-GAN runs in out/demo/sca/<variant>).
   for (const auto& n : entries(runs_root)) {
     const std::string dir = runs_root + "/" + n;
-    if (is_dir(dir) && is_run(dir)) out.push_back(describe_run(dir, n));
+    if (!is_dir(dir)) continue;
+    if (is_run(dir)) {
+      out.push_back(describe_run(dir, n));
+      continue;
+    }
+    for (const auto& m : entries(dir))
+      if (is_dir(dir + "/" + m) && is_run(dir + "/" + m)) out.push_back(describe_run(dir + "/" + m, n + "/" + m));
   }
   return out;
 }

@@ -9,7 +9,7 @@
 namespace dpt::serve {
 
 // Every run folder under `runs_root` (a folder holding config.json or losses.jsonl; the root itself and
-// its direct subfolders), as a JSON array sorted by name.
+// its subfolders, two levels deep: DIR/<run> and DIR/<group>/<run>), as a JSON array sorted by name.
 Json list_runs(const std::string& runs_root);
 
 // The complete lines of <run>/losses.jsonl from byte `offset` on: {"offset": next, "records": [...],
