@@ -23,13 +23,19 @@ target_link_libraries(dpt_tests PRIVATE dpt_cli)
 set(DPT_CLI_DATA ${PROJECT_SOURCE_DIR}/tests/data/eval)
 set(range "0[.][.]256")
 
-# What every tool shares. `quiet_args` reach the --threads check without doing anything else first.
-foreach(tool dpt-infer dpt-synth dpt-eval dpt-bench dpt-train dpt-ablate)
+# What every tool shares. `pre` and `quiet_args` reach the --threads check without doing anything else.
+foreach(tool dpt-infer dpt-synth dpt-eval dpt-bench dpt-train dpt-ablate dpt-edges dpt-serve)
   set(pre "")
   set(quiet_args --device cpu)
   if(tool STREQUAL "dpt-bench")
     set(pre ops)
     set(quiet_args ops --filter no-such-row)
+  elseif(tool STREQUAL "dpt-edges")  # the options it checks before --threads
+    set(pre --images @WORK@/none --out @WORK@/edges)
+    set(quiet_args ${pre})
+  elseif(tool STREQUAL "dpt-serve")
+    set(pre --runs @WORK@/none)
+    set(quiet_args ${pre})
   elseif(tool STREQUAL "dpt-synth" OR tool STREQUAL "dpt-eval")
     set(quiet_args --quiet)
   elseif(tool STREQUAL "dpt-train")
