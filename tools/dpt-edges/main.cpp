@@ -17,6 +17,7 @@
 #include "core/progress.h"
 #include "io/file_io.h"
 #include "io/image.h"
+#include "io/image_path.h"
 #include "io/sca_dataset.h"
 #include "ops/xdog.h"
 #include "tools/common/cli.h"
@@ -71,8 +72,7 @@ std::vector<std::string> list_images(const std::string& dir) {
        it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     const std::string n = it->path().filename().string();
-    const std::string ext = dpt::file_extension(n);
-    if (ext == ".jpg" || ext == ".jpeg" || ext == ".png") out.push_back(n);
+    if (dpt::has_image_extension(n)) out.push_back(n);
   }
   DPT_CHECK(!ec, dir << ": cannot list the folder: " << ec.message());
   std::sort(out.begin(), out.end());
@@ -144,9 +144,8 @@ int body(const dpt::cli::Args& a) {
     return cli::kExitOk;
   }
 
+  make_dirs(out);
   std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  DPT_CHECK(!ec, out << ": cannot create the folder: " << ec.message());
   // Fresh or matching folder: the record first, so an interrupted run resumes. Forced: the old record
   // goes first and the new one is written at the end, so an interrupted --force leaves no record.
   if (force) std::filesystem::remove(xdog_record_path(out), ec);
