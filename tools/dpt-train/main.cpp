@@ -100,6 +100,27 @@ std::vector<std::pair<std::string, std::string>> config_overrides(const Args& a)
   return sets;
 }
 
+// Resolves --resume auto, reports what trains (rank 0), trains until done or Ctrl-C (exit status 130).
+int train_family(const TrainOptions& opts, ModelFamily& family, std::string resume, RunStart::Mode existing,
+                 const std::string& what) {
+  if (resume == "auto") {
+    resume = latest_checkpoint(opts.out, family);
+    if (resume.empty()) std::fprintf(stderr, "--resume auto: no checkpoint in %s/checkpoints, starting fresh\n", opts.out.c_str());
+  }
+  const std::string ranks = dist::world_size() > 1 ? " x " + std::to_string(dist::world_size()) + " ranks" : "";
+  if (dist::is_root())
+    std::fprintf(stderr, "dpt-train: %s; %d threads%s; run folder %s\n", what.c_str(), num_threads(), ranks.c_str(),
+                 opts.out.c_str());
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  TrainResult r = train(opts, family, resume, &g_stop, existing);
+  if (r.interrupted) return 130;
+  if (dist::is_root())
+    std::fprintf(stderr, "done: %lld steps in %.1f s; weights in %s\n", static_cast<long long>(r.steps_run), r.seconds,
+                 r.final_checkpoint.c_str());
+  return 0;
+}
+
 int run(const Args& a) {
   const int default_threads = cli::threads_option(a);  // --threads, else DPT_THREADS: checked first
   DPT_USAGE_CHECK(!(a.has("--preset") && a.has("--config")), "--preset and --config are one option: give one");
@@ -157,22 +178,9 @@ int run(const Args& a) {
     so.xdog_eps = opts.sca.xdog_eps;
     ScaFolderData data(so);
     ScaFamily family(opts, data);
-    if (resume == "auto") {
-      resume = latest_checkpoint(opts.out, family);
-      if (resume.empty()) std::fprintf(stderr, "--resume auto: no checkpoint in %s/checkpoints, starting fresh\n", opts.out.c_str());
-    }
-    if (dist::is_root())
-    std::fprintf(stderr, "dpt-train: SCA-GAN, %lld pairs from %s (edges %s); %d threads; run folder %s\n",
-                 static_cast<long long>(data.num_pairs()), opts.data.c_str(),
-                 data.edges_from_files() ? "from files" : "by XDoG", num_threads(), opts.out.c_str());
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    TrainResult r = train(opts, family, resume, &g_stop, existing);
-    if (r.interrupted) return 130;
-    if (dist::is_root())
-    std::fprintf(stderr, "done: %lld steps in %.1f s; weights in %s\n", static_cast<long long>(r.steps_run), r.seconds,
-                 r.final_checkpoint.c_str());
-    return 0;
+    return train_family(opts, family, resume, existing,
+                        "SCA-GAN, " + std::to_string(data.num_pairs()) + " pairs from " + opts.data + " (edges " +
+                            (data.edges_from_files() ? "from files" : "by XDoG") + ")");
   }
   FolderDataOptions fo;
   fo.root = opts.data;
@@ -184,24 +192,9 @@ int run(const Args& a) {
   fo.order = parse_iuv_order(order);
   FolderData data(fo);
   DptFamily family(opts, data);
-  if (resume == "auto") {
-    resume = latest_checkpoint(opts.out, family);
-    if (resume.empty()) std::fprintf(stderr, "--resume auto: no checkpoint in %s/checkpoints, starting fresh\n", opts.out.c_str());
-  }
-  if (dist::is_root())
-    std::fprintf(stderr, "dpt-train: %lld pairs, %lld persons from %s; %d threads%s; run folder %s\n",
-                 static_cast<long long>(data.num_pairs()), static_cast<long long>(data.num_persons()),
-                 opts.data.c_str(), num_threads(),
-                 dist::world_size() > 1 ? (" x " + std::to_string(dist::world_size()) + " ranks").c_str() : "",
-                 opts.out.c_str());
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  TrainResult r = train(opts, family, resume, &g_stop, existing);
-  if (r.interrupted) return 130;
-  if (dist::is_root())
-  std::fprintf(stderr, "done: %lld steps in %.1f s; weights in %s\n", static_cast<long long>(r.steps_run), r.seconds,
-               r.final_checkpoint.c_str());
-  return 0;
+  return train_family(opts, family, resume, existing,
+                      std::to_string(data.num_pairs()) + " pairs, " + std::to_string(data.num_persons()) +
+                          " persons from " + opts.data);
 }
 
 }  // namespace
