@@ -9,8 +9,8 @@ namespace dpt {
 // Differentiable in a and b.
 Tensor bmm(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
 
-// Kernels: contiguous a, b as above, out [B, M, N] preallocated (overwritten). CPU: one BLAS GEMM per
-// batch entry (OpenBLAS threads itself; call from the main thread). CUDA: one cuBLAS strided-batched
+// Kernels: contiguous a, b as above, out [B, M, N] preallocated (overwritten). CPU: one packed GEMM per
+// batch entry (ops/cpu/packed_matmul.h: the same bits at any thread count). CUDA: one cuBLAS strided-batched
 // GEMM (ops/cuda/gemm.cuh), full FP32.
 namespace cpu {
 void bmm_forward(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, Tensor& out);

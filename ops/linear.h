@@ -7,7 +7,8 @@ namespace dpt {
 // x [N, in], w [out, in], b [out] or undefined -> [N, out].
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b);
 
-// Kernels (BLAS on the CPU). Inputs contiguous; b, gx, gw, gb may be undefined (no bias / not wanted).
+// Kernels (CPU: packed GEMMs, ops/cpu/packed_matmul.h, the same bits at any thread count). Inputs
+// contiguous; b, gx, gw, gb may be undefined (no bias / not wanted).
 //   x [N, in], w [out, in], b [out], out / gout [N, out]
 namespace cpu {
 void linear_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& out);

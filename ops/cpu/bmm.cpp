@@ -1,8 +1,9 @@
-// CPU bmm (ops/bmm.h): one BLAS GEMM per batch entry (deterministic for a fixed thread count).
+// CPU bmm (ops/bmm.h): one packed GEMM per batch entry (ops/cpu/packed_matmul.h: the same bits at any
+// thread count).
 #include <algorithm>
 
 #include "ops/bmm.h"
-#include "ops/cpu/cblas_typed.h"
+#include "ops/cpu/packed_matmul.h"
 
 namespace dpt::cpu {
 
@@ -18,8 +19,8 @@ void bmm_forward(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, T
       return;
     }
     for (int64_t i = 0; i < Bn; ++i)
-      blas::gemm(trans_a, trans_b, M, N, K, scalar_t(1), pa + i * M * K, trans_a ? M : K, pb + i * K * N,
-                 trans_b ? K : N, scalar_t(0), po + i * M * N, N);
+      matmul_packed<scalar_t>(M, N, K, pa + i * M * K, trans_a ? 1 : K, trans_a ? M : 1, pb + i * K * N,
+                              trans_b ? 1 : N, trans_b ? K : 1, po + i * M * N, N, false);
   });
 }
 

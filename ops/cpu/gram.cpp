@@ -1,10 +1,12 @@
-// CPU kernels of the Gram matrix G = F F^T / (C H W) per sample (F = f[n] as [C, HW]): BLAS syrk for
-// the forward (mirrored, so G is exactly symmetric) and one GEMM for the VJP.
+// CPU kernels of the Gram matrix G = F F^T / (C H W) per sample (F = f[n] as [C, HW]): packed GEMMs
+// (ops/cpu/packed_matmul.h: the same bits at any thread count); the forward computes the upper triangle's
+// values and mirrors them, so G is exactly symmetric.
 #include "ops/gram.h"
 
+#include <algorithm>
 #include <vector>
 
-#include "ops/cpu/cblas_typed.h"
+#include "ops/cpu/packed_matmul.h"
 
 namespace dpt::cpu {
 
@@ -20,9 +22,13 @@ void gram_forward(const Tensor& f, Tensor& out) {
         std::fill(g, g + C * C, scalar_t(0));
         continue;
       }
-      blas::syrk_upper(C, HW, scale, pf + n * C * HW, HW, scalar_t(0), g, C);
-      for (int64_t i = 0; i < C; ++i)
+      // g [C, C] = F [C, HW] F^T [HW, C], then scaled; the upper triangle is mirrored onto the lower.
+      const scalar_t* F = pf + n * C * HW;
+      matmul_packed<scalar_t>(C, C, HW, F, HW, 1, F, 1, HW, g, C, false);
+      for (int64_t i = 0; i < C; ++i) {
+        for (int64_t j = i; j < C; ++j) g[i * C + j] *= scale;
         for (int64_t j = 0; j < i; ++j) g[i * C + j] = g[j * C + i];
+      }
     }
   });
 }
@@ -38,10 +44,10 @@ void gram_backward(const Tensor& f, const Tensor& gout, Tensor& gf) {
     for (int64_t n = 0; n < N; ++n) {
       const scalar_t* g = pg + n * C * C;
       for (int64_t i = 0; i < C; ++i)
-        for (int64_t j = 0; j < C; ++j) sym[i * C + j] = g[i * C + j] + g[j * C + i];
+        for (int64_t j = 0; j < C; ++j) sym[i * C + j] = scale * (g[i * C + j] + g[j * C + i]);
       if (HW == 0) continue;
       // gf[n] [C, HW] = scale (G + G^T) [C, C] F [C, HW]
-      blas::gemm(false, false, C, HW, C, scale, sym.data(), C, pf + n * C * HW, HW, scalar_t(0), px + n * C * HW, HW);
+      matmul_packed<scalar_t>(C, HW, C, sym.data(), C, 1, pf + n * C * HW, HW, 1, px + n * C * HW, HW, false);
     }
   });
 }
