@@ -14,7 +14,7 @@ namespace dpt::eval {
 // case (the one resolver of io/image_path.h, which the dataset loader and dpt-infer use too); its IUV map
 // iuv_dir/<stem>.png, else <stem>_iuv.png, <stem>_IUV.png.
 // With a pairs file (CSV whose header names the columns `from` and `to`, e.g. <root>/pairs-test.csv of
-// ARCHITECTURE.md section 7; names with or without extension): one item per row, named <from>___<to>
+// docs/dpt.md section 7; names with or without extension): one item per row, named <from>___<to>
 // (stems, three underscores, the PATN/GFLA convention). Its prediction is pred_dir/<from>___<to> with an
 // image extension, its ground truth the target image gt_dir/<to> (as written, else <to stem> + extension),
 // its IUV map the target's. Predictions not named by a row are ignored.

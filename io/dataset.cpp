@@ -79,7 +79,7 @@ DatasetIndex DatasetIndex::load(const std::string& root, const std::string& spli
   ix.split_ = split;
   const std::string pairs_path = root + "/pairs-" + split + ".csv";
   const std::string persons_path = root + "/persons-" + split + ".csv";
-  DPT_CHECK(file_exists(pairs_path), "dataset " << root << ": no " << pairs_path << " (see ARCHITECTURE.md §7)");
+  DPT_CHECK(file_exists(pairs_path), "dataset " << root << ": no " << pairs_path << " (see docs/dpt.md section 7)");
   const auto pairs = read_pairs_csv(pairs_path);
   DPT_CHECK(!pairs.empty(), pairs_path << ": no pairs");
 

@@ -1,4 +1,4 @@
-// The dataset index (ARCHITECTURE.md §7): pairs-<split>.csv (from,to), persons-<split>.csv (name,person)
+// The dataset index (docs/dpt.md section 7): pairs-<split>.csv (from,to), persons-<split>.csv (name,person)
 // and the image / IUV files they name, checked once before training so a bad file fails fast.
 #pragma once
 #include <string>

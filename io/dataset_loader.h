@@ -1,4 +1,4 @@
-// Batches for training (ARCHITECTURE.md §6-7): worker threads decode images and IUV maps and stack them
+// Batches for training (docs/dpt.md sections 6-7): worker threads decode images and IUV maps and stack them
 // ahead of the training loop; batch i depends only on the seed and i (Note [Loader determinism]).
 #pragma once
 #include <condition_variable>

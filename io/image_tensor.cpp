@@ -1,4 +1,4 @@
-// Image8 <-> [3,H,W] tensors in [-1, 1], the network's image convention (ARCHITECTURE.md "Notation").
+// Image8 <-> [3,H,W] tensors in [-1, 1], the network's image convention (docs/dpt.md, conventions).
 // x = byte / 127.5 - 1 is computed in double and rounded once, matching the golden png_cases `x`.
 #include <cmath>
 

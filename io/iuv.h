@@ -1,4 +1,4 @@
-// DensePose IUV maps (ARCHITECTURE.md §1): 8-bit PNGs holding the part index I (0..24, 0 = background)
+// DensePose IUV maps (docs/dpt.md section 1): 8-bit PNGs holding the part index I (0..24, 0 = background)
 // and the surface coordinates U, V (stored as truncated bytes), in one of two channel orders.
 #pragma once
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The parametrised layers the networks are built from: Conv2d, ConvTranspose2d (both with groups),
-// Linear and the residual block of ARCHITECTURE.md 4.1. Layouts and default initialisation are
+// Linear and the residual block of docs/dpt.md section 4.1. Layouts and default initialisation are
 // PyTorch's: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = weight.shape[1]*kh*kw
 // (Linear: in), drawn weight first, then bias, from the caller's Generator (deterministic).
 #pragma once

@@ -1,4 +1,4 @@
-// VGG19 features (torchvision layout) and the perceptual / style losses (ARCHITECTURE.md 4.5, 5).
+// VGG19 features (torchvision layout) and the perceptual / style losses (docs/dpt.md sections 4.5 and 5).
 #include "models/vgg.h"
 
 #include "core/autograd.h"

@@ -1,4 +1,4 @@
-// VGG19 feature extractor for the perceptual and style losses (ARCHITECTURE.md 4.5 and 5): torchvision's
+// VGG19 feature extractor for the perceptual and style losses (docs/dpt.md sections 4.5 and 5): torchvision's
 // vgg19().features layout and names (features.{i}.weight/bias), fixed weights from a safetensors file.
 #pragma once
 #include <map>

@@ -1,4 +1,4 @@
-// The DensePose UV atlas (ARCHITECTURE.md section 2): 24 tiles of S x S in 6 rows x 4 columns,
+// The DensePose UV atlas (docs/dpt.md section 2): 24 tiles of S x S in 6 rows x 4 columns,
 // part p (1..24) at tile column (p-1) div 6, row (p-1) mod 6; IUV encoding for the networks.
 // Layout: Note [atlas layout] in ops/atlas_math.h.
 #pragma once

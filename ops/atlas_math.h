@@ -1,4 +1,4 @@
-// Per-element maths of the UV atlas (ARCHITECTURE.md section 2), shared by the CPU and CUDA kernels:
+// Per-element maths of the UV atlas (docs/dpt.md section 2), shared by the CPU and CUDA kernels:
 // where part p's tile sits, the atlas coordinate of a surface point (p, u, v), and the IUV encodings.
 #pragma once
 #include <cmath>

@@ -1,4 +1,4 @@
-// The losses of ARCHITECTURE.md section 5, composed from differentiable ops (Note: masks are data).
+// The losses of docs/dpt.md section 5, composed from differentiable ops (Note: masks are data).
 #include "ops/loss.h"
 
 #include <algorithm>

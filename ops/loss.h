@@ -1,4 +1,4 @@
-// Losses of ARCHITECTURE.md section 5 that are single ops: all return 0-d tensors.
+// Losses of docs/dpt.md section 5 that are single ops: all return 0-d tensors.
 #pragma once
 #include <vector>
 

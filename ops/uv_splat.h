@@ -1,5 +1,5 @@
 // uv_splat: the adjoint of grid_sample, scattering image pixels into the UV texture atlas
-// (ARCHITECTURE.md section 3), and the normalisation tex = acc / w.
+// (docs/dpt.md section 3), and the normalisation tex = acc / w.
 #pragma once
 #include "core/tensor.h"
 #include "ops/grid_sample_math.h"

@@ -1,5 +1,5 @@
 // The 24 DensePose part indices as the synthetic body uses them, and how (u, v) runs on each part.
-// See Note [Synth part convention]; the atlas layout itself is ARCHITECTURE.md section 2.
+// See Note [Synth part convention]; the atlas layout itself is docs/dpt.md section 2.
 #pragma once
 
 namespace dpt::synth {

@@ -23,7 +23,7 @@ struct Hit {
 };
 
 uint8_t byte_of(float x) { return static_cast<uint8_t>(std::min(255.0f, std::max(0.0f, x)) + 0.5f); }
-// Truncation, as DensePose stores U and V (ARCHITECTURE.md section 1).
+// Truncation, as DensePose stores U and V (docs/dpt.md section 1).
 uint8_t uv_byte(float u) { return static_cast<uint8_t>(std::min(255.0f, std::floor(u * 255.0f))); }
 
 Rgb off_surface_colour(const Look& look, const Primitive& p, Vec3 q) {

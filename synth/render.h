@@ -41,7 +41,7 @@ Frame render_view(const Person& person, const Image8& atlas, const Pose& pose, c
                   uint64_t view_seed);
 
 Image8 rgb_image(const Frame& f);
-// The IUV PNG in DensePose's order (ARCHITECTURE.md section 1): R = V, G = U, B = I.
+// The IUV PNG in DensePose's order (docs/dpt.md section 1): R = V, G = U, B = I.
 Image8 iuv_image(const Frame& f);
 
 }  // namespace dpt::synth

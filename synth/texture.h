@@ -1,4 +1,4 @@
-// The person's ground-truth texture atlas (ARCHITECTURE.md section 2 layout: 24 tiles of S x S in 6 rows
+// The person's ground-truth texture atlas (docs/dpt.md section 2 layout: 24 tiles of S x S in 6 rows
 // x 4 columns) painted procedurally from its Look, and the bilinear lookup the renderer colours with.
 #pragma once
 #include "io/image.h"

@@ -294,7 +294,7 @@ TEST_CASE("synth/the ground-truth atlas warped by the IUV (grid_sample) is the i
   }
 }
 
-// Splat each view into UV space with its own IUV and sample it back (ARCHITECTURE.md section 3):
+// Splat each view into UV space with its own IUV and sample it back (docs/dpt.md section 3):
 // every foreground pixel's colour is rebuilt from the texels it wrote. PSNR over foreground pixels.
 double splat_sample_psnr(const DatasetOptions& o, int persons) {
   double se = 0;

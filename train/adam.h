@@ -1,4 +1,4 @@
-// Adam over a named set of parameters (ARCHITECTURE.md section 6): moments per parameter, a step counter,
+// Adam over a named set of parameters (docs/dpt.md section 6): moments per parameter, a step counter,
 // and the checkpoint form of its state (adam.m.<param>, adam.v.<param>).
 #pragma once
 #include <functional>

@@ -1,4 +1,4 @@
-// DptFamily (see dpt_family.h): the stage steps of ARCHITECTURE.md section 6 over models/dpt/losses.h.
+// DptFamily (see dpt_family.h): the stage steps of docs/dpt.md section 6 over models/dpt/losses.h.
 #include "train/dpt_family.h"
 
 #include <sys/stat.h>

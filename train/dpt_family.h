@@ -1,5 +1,5 @@
 // Dense Pose Transfer as a model family of the generic trainer (train/model_family.h): the stages
-// predictive -> inpainting -> blending of ARCHITECTURE.md section 6, their optimisers, losses, batches
+// predictive -> inpainting -> blending of docs/dpt.md section 6, their optimisers, losses, batches
 // from a DptDataSource, sample grids and checkpoints (dpt_config metadata).
 // It lives in train/ rather than models/dpt/ because it drives optimisers and data loading: models/ stays
 // free of training code, so that dpt-infer links none of it.

@@ -1,4 +1,4 @@
-// The DPT family's data source (DptDataSource) over a dataset folder in the layout of ARCHITECTURE.md
+// The DPT family's data source (DptDataSource) over a dataset folder in the layout of docs/dpt.md
 // section 7: the index (io/dataset.h) validated up front, batches from the prefetching loader
 // (io/dataset_loader.h).
 #pragma once

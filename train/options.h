@@ -34,7 +34,7 @@ struct ResultSettings {
   }
 };
 
-// DPT's stage lengths (ARCHITECTURE.md section 6).
+// DPT's stage lengths (docs/dpt.md section 6).
 struct DptSchedule {
   std::string stages = "all";    // predictive | inpainting | blending | all | comma-separated list
   int64_t predictive_steps = 1000, inpainting_steps = 1000, blending_steps = 1000;
@@ -53,7 +53,7 @@ struct DptSchedule {
 };
 
 struct RunSettings {
-  std::string data = "";         // dataset root (ARCHITECTURE.md section 7)
+  std::string data = "";         // dataset root (docs/dpt.md section 7)
   std::string out = "runs/dpt";  // run folder: checkpoints, logs, samples, plots
   std::string init = "";         // start from these weights (a checkpoint or model.safetensors)
   std::string device = "cpu";

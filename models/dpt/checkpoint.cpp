@@ -1,4 +1,4 @@
-// Checkpoint read/write (ARCHITECTURE.md section 8).
+// Checkpoint read/write (docs/dpt.md section 8).
 #include "models/dpt/checkpoint.h"
 
 #include "models/checkpoint.h"

@@ -1,4 +1,4 @@
-// DPT checkpoints (ARCHITECTURE.md section 8) over the shared checkpoint I/O (models/checkpoint.h): tensors
+// DPT checkpoints (docs/dpt.md section 8) over the shared checkpoint I/O (models/checkpoint.h): tensors
 // named by parameter (pred.*, inpaint.*, blend.*, disc.*), metadata "dpt_config" = the Config as JSON and
 // "family" = "dpt" (absent in the reference's files: dpt). Training checkpoints add adam.m.<param> /
 // adam.v.<param> tensors and step/seed/stage/train_options metadata; inference reads weights only.

@@ -32,7 +32,7 @@ struct DptModelShape {
   }
 };
 
-// Loss weights (ARCHITECTURE.md section 5).
+// Loss weights (docs/dpt.md section 5).
 struct DptLossWeights {
   double lambda_l1 = 1.0, lambda_p = 0.5, lambda_s = 5e5, lambda_gan = 0.1;
   double pred_lambda_p = 0.0;  // perceptual term of the predictive stage (needs VGG19)

@@ -1,4 +1,4 @@
-// DensePoseTransfer: construction and the generator forward (ARCHITECTURE.md 4.1-4.3; the reference's
+// DensePoseTransfer: construction and the generator forward (docs/dpt.md sections 4.1-4.3; the reference's
 // generator_forward).
 #include "models/dpt/dpt.h"
 

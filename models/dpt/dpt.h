@@ -1,4 +1,4 @@
-// DensePoseTransfer: the four networks of ARCHITECTURE.md section 4 under one parameter tree
+// DensePoseTransfer: the four networks of docs/dpt.md section 4 under one parameter tree
 // (pred.*, inpaint.*, blend.*, disc.*) and the generator forward pass with every intermediate.
 #pragma once
 #include <memory>

@@ -1,4 +1,4 @@
-// Stage losses (ARCHITECTURE.md 5-6; the reference's predictive/inpainting/blending_losses).
+// Stage losses (docs/dpt.md sections 5-6; the reference's predictive/inpainting/blending_losses).
 #include "models/dpt/losses.h"
 
 #include "models/dpt/warping.h"

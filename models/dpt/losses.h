@@ -1,4 +1,4 @@
-// The per-stage losses of ARCHITECTURE.md sections 5-6 (the reference's predictive_losses,
+// The per-stage losses of docs/dpt.md sections 5-6 (the reference's predictive_losses,
 // inpainting_losses, blending_losses), computed from one forward each. Optimiser steps live in train/.
 #pragma once
 #include <vector>

@@ -1,4 +1,4 @@
-// PredictiveNet, Inpainter, BlendingNet, PatchDiscriminator (ARCHITECTURE.md 4.1-4.4; the reference's
+// PredictiveNet, Inpainter, BlendingNet, PatchDiscriminator (docs/dpt.md sections 4.1-4.4; the reference's
 // classes of the same names).
 #include "models/dpt/networks.h"
 

@@ -1,4 +1,4 @@
-// The four trainable networks of ARCHITECTURE.md section 4 (parameter names as there):
+// The four trainable networks of docs/dpt.md section 4 (parameter names as there):
 // PredictiveNet G_p (4.1), Inpainter (4.2), BlendingNet G_b (4.3), PatchDiscriminator D (4.4).
 #pragma once
 #include <memory>

@@ -1,4 +1,4 @@
-// Warping-stream steps (ARCHITECTURE.md 4.2): splat, inpaint, composite, warp.
+// Warping-stream steps (docs/dpt.md section 4.2): splat, inpaint, composite, warp.
 #include "models/dpt/warping.h"
 
 #include "ops/elementwise.h"

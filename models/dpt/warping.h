@@ -1,4 +1,4 @@
-// The warping stream of ARCHITECTURE.md 4.2 as small steps (the reference's generator_forward):
+// The warping stream of docs/dpt.md section 4.2 as small steps (the reference's generator_forward):
 // splat the source into the UV atlas, inpaint it, composite, warp the completed atlas to the target pose.
 #pragma once
 #include "core/tensor.h"

@@ -141,7 +141,7 @@ void run_ops(const Options& o) {
   }
 
   conv_rows(o, "256", N, 256, 64, 64, 256, 3, 1, 1, 1, 0, false);
-  // Inpainter at S = 256 (ARCHITECTURE 4.2): groups 24, widths c(j) = 32, 64, 128, 128, 128, 128.
+  // Inpainter at S = 256 (docs/dpt.md section 4.2): groups 24, widths c(j) = 32, 64, 128, 128, 128, 128.
   conv_rows(o, "inpaint.enc0", N, 24 * 4, 256, 256, 24 * 32, 3, 2, 1, 24, 0, false);
   conv_rows(o, "inpaint.enc1", N, 24 * 32, 128, 128, 24 * 64, 3, 2, 1, 24, 0, false);
   conv_rows(o, "inpaint.enc3", N, 24 * 128, 32, 32, 24 * 128, 3, 2, 1, 24, 0, false);

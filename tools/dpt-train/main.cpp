@@ -24,7 +24,7 @@ void on_signal(int) {
 
 const char* kUsage = R"(usage: dpt-train --data DIR [options]
 
-Trains Dense Pose Transfer in stages (ARCHITECTURE.md section 6): predictive -> inpainting -> blending,
+Trains Dense Pose Transfer in stages (docs/dpt.md section 6): predictive -> inpainting -> blending,
 or with --model sca SCA-GAN in two phases (SCA.md section 5): pctnet -> isnet.
 
   --model dpt|sca      the model family; sca reads configs/sca/NAME.json presets             [dpt]
