@@ -163,6 +163,14 @@ std::unique_ptr<StageBatch> ScaFamily::batch(const std::string& stage, int64_t s
     normal_(b->in.z, 0.0, 1.0, zgen);
   }
   b->mask_seed = rng_bits(seed ^ kMaskSalt, static_cast<uint64_t>(step));
+  if (shard_world_ > 1) {  // Note [SCA data-parallel]
+    for (Tensor* t : {&b->in.P1, &b->in.P2, &b->in.EP1, &b->in.EP2, &b->in.BP2, &b->in.BEP2, &b->in.z})
+      if (t->defined()) *t = shard_rows(*t);
+    const int64_t n = static_cast<int64_t>(b->names.size());
+    b->names = std::vector<std::string>(b->names.begin() + shard_rank_ * n / shard_world_,
+                                        b->names.begin() + (shard_rank_ + 1) * n / shard_world_);
+    b->mask_seed = rng_bits(b->mask_seed, static_cast<uint64_t>(shard_rank_));
+  }
   if (device_.is_cuda())
     for (Tensor* t : {&b->in.P1, &b->in.P2, &b->in.EP1, &b->in.EP2, &b->in.BP2, &b->in.BEP2, &b->in.z})
       if (t->defined()) *t = t->to(device_);

@@ -12,6 +12,12 @@
 // draws (sca_draw_pairs over stage_batch_seed), z ~ N(0, I) [N, z_dim] (phase 2) and the six
 // discriminator calls' dropout masks, drawn in SCA.md 5.4's call order from one Generator seeded by
 // (stage seed, step). So a resumed run draws exactly what the uninterrupted run drew.
+//
+// Note [SCA data-parallel]: with data-parallel ranks (train/distributed.h) every rank draws the global
+// batch's pairs and z and keeps its rows (shard_rows), so the data equal a single process's; its dropout
+// masks come from the step's mask seed mixed with the rank. Three things are per rank, as in PyTorch DDP
+// without SyncBatchNorm: phase 1's BatchNorm statistics, the contextual loss's centring (the batch mean of
+// the target features) and the dropout masks -- so N ranks are not bit-identical to one process.
 #pragma once
 #include <memory>
 #include <string>
@@ -82,6 +88,7 @@ class ScaFamily : public ModelFamily {
   void save(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& extra,
             const std::map<std::string, std::string>& metadata) const override;
   std::string data_fingerprint() const override { return data_.fingerprint(); }
+  bool shards_batches() const override { return true; }  // Note [SCA data-parallel]
 
   const ScaGan& model() const { return model_; }
   ScaGan& model() { return model_; }
