@@ -16,7 +16,7 @@ add_dependencies(dpt_tests dpt_mpi_compare)
 # Open MPI refuses root without these (CI containers run as root); no CMA single-copy in containers.
 set(DPT_MPI_TEST_ENV OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1)
-foreach(case equal_predictive equal_inpainting equal_blending bad_sample sigint resume indivisible)
+foreach(case equal_predictive equal_inpainting equal_blending bad_sample sigint resume indivisible sca)
   add_test(NAME mpi_${case}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/run_mpi_test.sh ${case} $<TARGET_FILE:dpt-train>
                    $<TARGET_FILE:dpt-synth> $<TARGET_FILE:dpt_mpi_compare> ${MPIEXEC_EXECUTABLE}

@@ -79,7 +79,7 @@ bool run_stage(Run& run, const std::string& stage, const ResumePoint* from) {
   if (root)
     std::fprintf(stderr, "== stage %s: %lld steps, %s%s\n", stage.c_str(), static_cast<long long>(total),
                  family.describe_stage(stage).c_str(),
-                 dist::world_size() > 1 ? (" (global), " + std::to_string(dist::world_size()) + " ranks").c_str() : "");
+                 dist::world_size() > 1 ? ("; each batch split over " + std::to_string(dist::world_size()) + " ranks").c_str() : "");
   Progress progress(stage, total, family.batch_size(stage), opts.log_every);
   progress.set_enabled(root);
   while (step < total) {
