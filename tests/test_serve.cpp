@@ -82,7 +82,7 @@ struct Fixture {
   std::thread thread;
   int port = 0;
 
-  explicit Fixture(int64_t max_body = int64_t(8) << 20) {
+  explicit Fixture(int64_t max_body = int64_t(8) << 20, double time_limit = 300) {
     root = temp_dir("serve");
     runs = root + "/runs";
     data = root + "/data";
@@ -111,6 +111,7 @@ struct Fixture {
     opt.data = data;
     opt.port = 0;
     opt.max_body = max_body;
+    opt.time_limit = time_limit;
     server = std::make_unique<serve::Server>(opt);
     port = server->bind();
     thread = std::thread([this] { server->listen(); });
@@ -354,6 +355,15 @@ TEST_CASE("serve/api/oversized_body") {
   auto ok = c.Get("/api/status");
   REQUIRE(ok);
   CHECK(ok->status == 200);
+}
+
+TEST_CASE("serve/api/time_limit") {
+  Fixture fx(int64_t(8) << 20, 1e-6);  // no inference finishes within a microsecond
+  auto c = fx.client();
+  auto r = c.Post("/api/transfer", dataset_pair());
+  REQUIRE(r);
+  CHECK(r->status == 504);
+  CHECK(parse_json(r->body).at("error").as_string().find("time limit") != std::string::npos);
 }
 
 TEST_CASE("serve/api/path_traversal") {

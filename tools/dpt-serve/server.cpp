@@ -79,10 +79,12 @@ struct Server::Impl {
   std::string temp;
   httplib::Server http;
   TryIt tryit;
-  Worker worker;
+  std::unique_ptr<Worker> worker_;  // reset first on shutdown: its job may still use the temporary folder
+  Worker& worker;
   int port = 0;
 
-  explicit Impl(ServeOptions o) : opt(std::move(o)), tryit(opt.device), worker(opt.max_queue) {
+  explicit Impl(ServeOptions o)
+      : opt(std::move(o)), tryit(opt.device), worker_(std::make_unique<Worker>(opt.max_queue)), worker(*worker_) {
     opt.runs = real_dir(opt.runs, "--runs");
     if (!opt.data.empty()) opt.data = real_dir(opt.data, "--data");
     const char* tmp = std::getenv("TMPDIR");
@@ -92,6 +94,7 @@ struct Server::Impl {
     routes();
   }
   ~Impl() {
+    worker_.reset();  // finishes the running job (a request past its time limit), drops the queued ones
     std::error_code ec;
     std::filesystem::remove_all(temp, ec);
   }

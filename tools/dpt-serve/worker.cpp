@@ -43,14 +43,20 @@ void Worker::loop() {
       ++running_;
       if (running_ > max_parallel_) max_parallel_ = running_;
     }
+    Json result;
+    std::exception_ptr error;
     try {
-      item.promise.set_value(item.fn());
+      result = item.fn();
     } catch (...) {
-      item.promise.set_exception(std::current_exception());
+      error = std::current_exception();
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    --running_;
-    ++done_;
+    {  // counted before the waiting request is answered, so /api/status after an answer includes it
+      std::lock_guard<std::mutex> lock(mu_);
+      --running_;
+      ++done_;
+    }
+    if (error) item.promise.set_exception(error);
+    else item.promise.set_value(std::move(result));
   }
 }
 
