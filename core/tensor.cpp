@@ -174,6 +174,7 @@ int64_t Tensor::size(int64_t d) const {
 Device Tensor::device() const { return impl().storage->device(); }
 
 bool Tensor::is_contiguous() const {
+  if (numel() == 0) return true;  // no element to misplace (and fill_ on an empty tensor must not recurse)
   int64_t expect = 1;
   for (int64_t i = dim() - 1; i >= 0; --i) {
     if (shape()[i] != 1 && strides()[i] != expect) return false;

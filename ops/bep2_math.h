@@ -37,7 +37,7 @@ DPT_HD inline bool bep2_joint_usable(double y, double x, int64_t H, int64_t W, c
   *yc = yi < 0 ? 0 : (yi > H - 1 ? H - 1 : yi);
   *xc = xi < 0 ? 0 : (xi > W - 1 ? W - 1 : xi);
   const double d2 = static_cast<double>((*yc - yi) * (*yc - yi) + (*xc - xi) * (*xc - xi));
-  const float peak = static_cast<float>(exp(-d2 / (2.0 * p.sigma * p.sigma)));
+  const float peak = static_cast<float>(std::exp(-d2 / (2.0 * p.sigma * p.sigma)));
   return peak > static_cast<float>(p.threshold);
 }
 

@@ -21,7 +21,7 @@ DPT_HD inline bool joint_missing(double y, double x) { return y == kMissingCoord
 DPT_HD inline double heatmap_value(double r, double c, double y, double x, double sigma) {
   if (joint_missing(y, x)) return 0.0;
   const double dy = r - y, dx = c - x;
-  return exp(-(dy * dy + dx * dx) / (2.0 * sigma * sigma));
+  return std::exp(-(dy * dy + dx * dx) / (2.0 * sigma * sigma));
 }
 
 }  // namespace dpt

@@ -119,6 +119,15 @@ TEST_CASE("hostile/sizes/reshape with an overflowing shape") {
   CHECK(t.reshape({2, -1}).shape() == Shape{2, 2});
 }
 
+TEST_CASE("hostile/sizes/an empty tensor fills, copies and reshapes without recursing") {
+  Tensor z = Tensor::zeros({1, 3, 0, 5});  // used to recurse in fill_ (a 0 extent looked non-contiguous)
+  CHECK(z.numel() == 0);
+  CHECK(z.is_contiguous());
+  z.fill_(2.0);
+  CHECK(z.clone().shape() == Shape{1, 3, 0, 5});
+  CHECK(z.reshape({0, 7}).numel() == 0);
+}
+
 TEST_CASE("hostile/sizes/splat_atlas with the tile sizes of issue 15") {
   // What dpt-infer --save-atlas --tile-size S runs after the command line (which bounds S itself).
   Tensor x = Tensor::zeros({1, 3, 8, 8});
