@@ -29,6 +29,7 @@ namespace {
 int g_rank = 0, g_world = 1, g_local = 0;
 bool g_started = false;  // this process called MPI_Init
 double g_wait_seconds = 0;
+int64_t g_buckets_early = 0, g_buckets_all = 0;  // all-reduces started from the hook / in total
 
 int env_int(const char* name) {
   const char* v = std::getenv(name);
@@ -132,6 +133,7 @@ int rank() { return g_rank; }
 int world_size() { return g_world; }
 int local_rank() { return g_local; }
 double allreduce_wait_seconds() { return g_wait_seconds; }
+std::pair<int64_t, int64_t> buckets_started_early() { return {g_buckets_early, g_buckets_all}; }
 
 void broadcast(const std::vector<Tensor>& tensors) {
   if (g_world <= 1) return;
@@ -227,6 +229,7 @@ struct GradReducer::State {
 #endif
     b.sent = true;
     b.done = false;
+    ++g_buckets_all;
   }
   void wait(Bucket& b) {
 #ifdef DPT_WITH_MPI
@@ -255,7 +258,10 @@ struct GradReducer::State {
     }
     if (!seen[it->second]) {
       seen[it->second] = 1;
-      if (++b.ready == b.params.size()) start(b);
+      if (++b.ready == b.params.size()) {
+        start(b);
+        ++g_buckets_early;
+      }
     }
     progress();
   }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.h"
@@ -38,6 +39,8 @@ void broadcast(const std::vector<Tensor>& tensors);
 void allreduce_sum(std::vector<double>& values);
 // Seconds spent waiting in gradient all-reduces since the process started (for dpt-bench).
 double allreduce_wait_seconds();
+// Bucket all-reduces started during a backward pass (overlapping it) and in total, since the start.
+std::pair<int64_t, int64_t> buckets_started_early();
 
 // Splits parameters (in registration order) into buckets of about `bucket_elems` floats, walking them
 // in reverse registration order (the order backward usually finishes them). Returns index lists.

@@ -130,9 +130,14 @@ bool run_stage(Run& run, const std::string& stage, const ResumePoint* from) {
   }
   progress.finish();
   run.result.seconds += progress.elapsed_seconds();
-  if (root && dist::world_size() > 1 && run.result.steps_run > 0)
-    std::fprintf(stderr, "gradient all-reduce: %.1f ms per step spent waiting (rank 0, after the overlap with backward)\n",
-                 1e3 * dist::allreduce_wait_seconds() / static_cast<double>(run.result.steps_run));
+  if (root && dist::world_size() > 1 && run.result.steps_run > 0) {
+    const auto [early, all] = dist::buckets_started_early();
+    std::fprintf(stderr,
+                 "gradient all-reduce: %.1f ms per step spent waiting on rank 0; %lld of %lld bucket all-reduces "
+                 "started during the backward pass\n",
+                 1e3 * dist::allreduce_wait_seconds() / static_cast<double>(run.result.steps_run),
+                 static_cast<long long>(early), static_cast<long long>(all));
+  }
   if (!root) return true;
   run.folder.write_loss_plot(stage, family.plotted_losses(stage));  // from losses.jsonl: the whole stage, also after a resume
   family.save(run.folder.weights_path(stage), {}, {});  // weights after each stage
