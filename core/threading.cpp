@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "core/error.h"
 
 #ifdef _OPENMP
@@ -98,6 +100,13 @@ void set_num_threads(int n) {
   const int count = checked_count(n, "set_num_threads");
   thread_count() = count;
   apply(count);
+}
+
+void use_bounded_wait_policy(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT") || std::getenv("OPENBLAS_THREAD_TIMEOUT")) return;
+  setenv("GOMP_SPINCOUNT", "10000", 1);
+  setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure (no /proc): go on with the defaults
 }
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {

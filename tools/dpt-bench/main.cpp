@@ -19,6 +19,7 @@
 #include "ops/gram.h"
 #include "ops/linear.h"
 #include "tools/common/cli.h"
+#include "tools/dpt-bench/peak.h"
 #include "tools/dpt-bench/steps.h"
 
 using namespace dpt;
@@ -31,11 +32,17 @@ struct Options {
   int warmup = 1;
   int64_t batch = 8;
   std::string filter;
+  double peak_gflops = 0;  // the machine's measured FP32 peak (dpt-bench peak), for the "% peak" column
 };
 
 const char* kUsage = R"(usage: dpt-bench ops [--threads N] [--runs N] [--warmup N] [--batch N] [--filter TEXT]
        dpt-bench steps [--config small|paper|all] [--stages LIST] [--threads N] [--runs N]
                        [--warmup N] [--batch N]
+       dpt-bench peak [--threads N]
+
+peak: the machine's FP32 peak in GFLOP/s, measured with an FMA loop (independent accumulators, the
+widest vector ISA present: AVX-512, AVX2+FMA or SSE) on all threads. Every report starts with it
+(ops: a "# peak" line; steps: a {"kind": "peak"} JSON line) and rates its rows as "% of peak".
 
 steps: times whole training steps (forward, backward, Adam) of the stages predictive,
 inpainting, blending (full-width random VGG19) and batched inference, each in its own process,
@@ -46,7 +53,7 @@ small 5 / 2, paper 2 / 1. Run the peer next to it: python3 bench_torch.py --conf
 ops:
 Times the CPU kernels of conv2d / conv_transpose2d (forward, dx, dw), linear and gram on the
 model's shapes and prints op, shape, median ms over --runs timed runs (after --warmup runs),
-and GFLOP/s. Rows whose name contains --filter TEXT are run (default: all).
+GFLOP/s and % of the measured peak. Rows whose name contains --filter TEXT are run (default: all).
   --threads N  threads for OpenMP and OpenBLAS, 0..256 (default: DPT_THREADS, else 0 = all cores)
   --runs N     timed runs per row, 1..1000 (default 5)
   --warmup N   untimed runs first, 0..1000 (default 1)
@@ -79,7 +86,9 @@ void row(const Options& o, const std::string& op, const std::string& shape, doub
   }
   std::sort(t.begin(), t.end());
   const double med = t[t.size() / 2];
-  std::printf("%-26s %-52s %10.2f %9.1f\n", op.c_str(), shape.c_str(), med * 1e3, flops / med * 1e-9);
+  const double gflops = flops / med * 1e-9;
+  std::printf("%-26s %-52s %10.2f %9.1f %7.1f\n", op.c_str(), shape.c_str(), med * 1e3, gflops,
+              100.0 * gflops / o.peak_gflops);
   std::fflush(stdout);
 }
 
@@ -125,7 +134,7 @@ void run_ops(const Options& o) {
   std::printf("# conv GEMM micro-kernel %s (%dx%d); OpenBLAS kernels %s (OPENBLAS_CORETYPE=%s)\n",
               cpu::gemm_tile<float>().isa, cpu::gemm_tile<float>().mr, cpu::gemm_tile<float>().nr,
               openblas_get_corename(), coretype ? coretype : "unset");
-  std::printf("%-26s %-52s %10s %9s\n", "op", "shape", "ms", "GFLOP/s");
+  std::printf("%-26s %-52s %10s %9s %7s\n", "op", "shape", "ms", "GFLOP/s", "% peak");
 
   // The reference point: one OpenBLAS sgemm with the FLOPs of the 256-channel conv forward
   // (M = Cout, N = Ho Wo, K = Cin k^2 per sample) -- what im2col + sgemm could reach at best.
@@ -171,8 +180,9 @@ void run_ops(const Options& o) {
 }
 
 int run(const cli::Args& a) {
-  DPT_USAGE_CHECK(a.positional().size() == 1 && (a.positional()[0] == "ops" || a.positional()[0] == "steps"),
-                  "give the mode: ops or steps");
+  DPT_USAGE_CHECK(a.positional().size() == 1 &&
+                      (a.positional()[0] == "ops" || a.positional()[0] == "steps" || a.positional()[0] == "peak"),
+                  "give the mode: ops, steps or peak");
   const std::string cmd = a.positional()[0];
   Options o;
   o.threads = cli::apply_threads(a);
@@ -180,6 +190,11 @@ int run(const cli::Args& a) {
   o.warmup = static_cast<int>(a.get_int("--warmup", 0, 1000, o.warmup));
   o.batch = a.get_int("--batch", 1, 1024, o.batch);
   o.filter = a.get("--filter");
+  if (cmd == "peak") {
+    a.only({"--threads"}, "dpt-bench peak");
+    bench::print_peak_header(bench::measure_peak(1.0));
+    return 0;
+  }
   if (cmd == "steps") {
     a.only({"--threads", "--runs", "--warmup", "--batch", "--config", "--stages", "--only"}, "dpt-bench steps");
     bench::StepsOptions steps;
@@ -194,10 +209,16 @@ int run(const cli::Args& a) {
     return bench::run_steps(steps);
   }
   a.only({"--threads", "--runs", "--warmup", "--batch", "--filter"}, "dpt-bench ops");
+  const bench::Peak peak = bench::measure_peak();
+  bench::print_peak_header(peak);
+  o.peak_gflops = peak.gflops;
   run_ops(o);
   return 0;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) { return cli::run("dpt-bench", kUsage, argc, argv, kOptions, 1, run); }
+int main(int argc, char** argv) {
+  use_bounded_wait_policy(argv);  // Note [wait policy] (core/threading.h): before any thread starts
+  return cli::run("dpt-bench", kUsage, argc, argv, kOptions, 1, run);
+}

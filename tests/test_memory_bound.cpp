@@ -1,0 +1,98 @@
+// Memory regression guard: the CPU allocator's peak over one training step of a fixed small DPT network
+// stays under a recorded bound. Bytes are deterministic (same shapes, same allocation order), unlike
+// time, so this can run in CI: a change that keeps more tensors alive or sizes a workspace larger fails
+// here. The bounds are the values measured when the test was written plus ~5% headroom; lower them when
+// memory falls (the failure message prints the measured peak).
+#include <doctest/doctest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/allocator.h"
+#include "core/rng.h"
+#include "core/threading.h"
+#include "train/adam.h"
+#include "train/dpt_family.h"
+
+using namespace dpt;
+
+namespace {
+
+// The same random pairs and views at every step.
+class FixedBatches : public DptDataSource {
+ public:
+  FixedBatches(PairBatch pairs, ViewBatch views) : pairs_(std::move(pairs)), views_(std::move(views)) {}
+  int64_t num_pairs() const override { return pairs_.x_s.size(0); }
+  int64_t num_persons() const override { return views_.x_views.size(0); }
+  PairBatch pair_batch(uint64_t, int64_t) override { return pairs_; }
+  ViewBatch view_batch(uint64_t, int64_t) override { return views_; }
+
+ private:
+  PairBatch pairs_;
+  ViewBatch views_;
+};
+
+Tensor images(const Shape& s, Generator& g) {
+  Tensor t = Tensor::empty(s, DType::F32);
+  uniform_(t, -1.0, 1.0, g);
+  return t;
+}
+
+// IUV maps [..., 3, H, W]: a part index 1..24 per 8x8 block, U and V uniform in [0, 1).
+Tensor iuv(const Shape& s, Generator& g) {
+  Tensor t = Tensor::empty(s, DType::F32);
+  uniform_(t, 0.0, 1.0, g);
+  const int64_t H = s[s.size() - 2], W = s.back(), maps = t.numel() / (3 * H * W);
+  float* p = t.data<float>();
+  for (int64_t m = 0; m < maps; ++m)
+    for (int64_t y = 0; y < H; ++y)
+      for (int64_t x = 0; x < W; ++x) p[m * 3 * H * W + y * W + x] = static_cast<float>(1 + (m + y / 8 + x / 8) % 24);
+  return t;
+}
+
+// Allocator peak (bytes) over the second training step of `stage` (the first creates Adam's moments and
+// fills the caches), at the small configuration (64x64, ngf 32, S 32), batch 2, random VGG19 features.
+size_t step_peak_bytes(const std::string& stage) {
+  Config cfg;
+  cfg.H = cfg.W = 64;
+  cfg.ngf = cfg.ndf = 32;
+  cfg.S = 32;
+  cfg.batch = 2;
+  cfg.validate();
+  Generator gen(1);
+  const int64_t N = cfg.batch, H = cfg.H, W = cfg.W;
+  FixedBatches data({images({N, 3, H, W}, gen), iuv({N, 3, H, W}, gen), iuv({N, 3, H, W}, gen), images({N, 3, H, W}, gen)},
+                    {images({N, cfg.K, 3, H, W}, gen), iuv({N, cfg.K, 3, H, W}, gen)});
+  TrainOptions opts;
+  opts.model = cfg;
+  opts.data = "(random)";
+  opts.vgg = "random";
+  opts.vgg_width_div = 4;
+  opts.stages = stage;
+  DptFamily family(opts, data);
+  family.set_stage_modes(stage);
+  std::unique_ptr<StageBatch> batch = family.batch(stage, 0);
+  StageOptimisers opt;
+  for (const auto& g : family.optimiser_groups(stage)) opt.add(g.name, std::make_unique<Adam>(g.params, g.hyper));
+  family.step(stage, *batch, opt);
+  CachingAllocator& a = allocator_for(DeviceType::CPU);
+  a.reset_peak();
+  family.step(stage, *batch, opt);
+  return a.stats().peak_bytes;
+}
+
+}  // namespace
+
+TEST_CASE("memory/step_peak_bound") {
+  // Measured 2026-12-03 at commit a1f7c85 (the same at 1, 2 and 3 threads): predictive 181042176,
+  // inpainting 587867648, blending 668307456 bytes. Bounds = measured x 1.05 (~5% headroom).
+  const std::map<std::string, size_t> bound = {
+      {"predictive", 190094284}, {"inpainting", 617261030}, {"blending", 701722828}};
+  for (const auto& [stage, limit] : bound) {
+    const size_t peak = step_peak_bytes(stage);
+    MESSAGE(stage << " step: allocator peak " << peak << " bytes (bound " << limit << ")");
+    CHECK_MESSAGE(peak <= limit, stage << " step: the allocator's peak grew to " << peak << " bytes, above the recorded bound "
+                                       << limit << " (tests/test_memory_bound.cpp): find what keeps more memory alive");
+  }
+}
