@@ -93,7 +93,9 @@ struct Fixture {
     write_text(root + "/secret/secret.txt", "SECRET");
     write_text(runs + "/runA/config.json", R"({"family":"dpt","predictive_steps":10})");
     make_dirs(runs + "/group/runB");  // a run two levels down (as out/demo/sca/<variant>)
-    write_text(runs + "/group/runB/config.json", R"({"family":"sca"})");
+    write_text(runs + "/group/runB/config.json",
+               R"({"family":"sca","epoch_size":5,"isn_batch":2,"isn_niter":1,"isn_niter_decay":2})");
+    write_text(runs + "/group/runB/losses.jsonl", "{\"stage\":\"isnet\",\"step\":3,\"L1\":0.5,\"time\":6.0}\n");
     write_text(runs + "/runA/losses.jsonl",
                "{\"stage\":\"predictive\",\"step\":1,\"loss\":1.0,\"L1\":1.0,\"time\":0.5}\n"
                "{\"stage\":\"predictive\",\"step\":2,\"loss\":0.8,\"L1\":0.8,\"time\":1.0}\n");
@@ -149,6 +151,8 @@ TEST_CASE("serve/api/runs_and_files") {
   REQUIRE(runs.size() == 2);
   CHECK(runs.as_array()[0].at("name").as_string() == "group/runB");
   CHECK(runs.as_array()[0].at("family").as_string() == "sca");
+  CHECK(runs.as_array()[0].at("stage_steps").as_number() == 9);    // 3 epochs of ceil(5 / 2) steps
+  CHECK(runs.as_array()[0].at("eta_seconds").as_number() == doctest::Approx(12.0));  // 2 s per step, 6 left
   const Json& run = runs.as_array()[1];
   CHECK(run.at("name").as_string() == "runA");
   CHECK(run.at("family").as_string() == "dpt");

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -91,6 +92,21 @@ Json sample_list(const std::string& dir, const std::vector<std::string>& stage_o
   return out;
 }
 
+double number(const Json& config, const std::string& key) {
+  const Json* v = config.find(key);
+  return v && v->is_number() ? v->as_number() : 0.0;
+}
+
+// The steps of a stage from the configuration, 0 when unknown. DPT: <stage>_steps. SCA-GAN: (niter +
+// niter_decay) epochs of ceil(epoch_size / batch) steps, for pctnet (pct_*) and isnet (isn_*).
+double stage_steps(const Json& config, const std::string& family, const std::string& stage) {
+  if (family != "sca") return number(config, stage + "_steps");
+  const std::string p = stage == "pctnet" ? "pct_" : stage == "isnet" ? "isn_" : "";
+  const double epoch = number(config, "epoch_size"), batch = number(config, p + "batch");
+  if (p.empty() || epoch <= 0 || batch <= 0) return 0.0;
+  return (number(config, p + "niter") + number(config, p + "niter_decay")) * std::ceil(epoch / batch);
+}
+
 Json describe_run(const std::string& dir, const std::string& name) {
   Json run = Json::object();
   run.set("name", name);
@@ -105,7 +121,7 @@ Json describe_run(const std::string& dir, const std::string& name) {
   run.set("family", family);
   run.set("config", config);
   // Stage order: the order the stages appear in losses.jsonl is unknown here; use the families' own.
-  const std::vector<std::string> order = family == "sca" ? std::vector<std::string>{"pct", "isn"}
+  const std::vector<std::string> order = family == "sca" ? std::vector<std::string>{"pctnet", "isnet"}
                                                          : std::vector<std::string>{"predictive", "inpainting",
                                                                                      "blending"};
   const std::string log = dir + "/losses.jsonl";
@@ -120,10 +136,10 @@ Json describe_run(const std::string& dir, const std::string& name) {
     if (step && step->is_number()) run.set("step", step->as_number());
     // ETA of the current stage: its seconds per step so far times the steps left (<stage>_steps).
     if (stage && stage->is_string() && step && step->is_number() && time && time->is_number()) {
-      const Json* total = config.find(stage->as_string() + "_steps");
-      if (total && total->is_number() && step->as_number() > 0) {
-        const double left = total->as_number() - step->as_number();
-        run.set("stage_steps", total->as_number());
+      const double total = stage_steps(config, family, stage->as_string());
+      if (total > 0 && step->as_number() > 0) {
+        const double left = total - step->as_number();
+        run.set("stage_steps", total);
         run.set("eta_seconds", left > 0 ? time->as_number() / step->as_number() * left : 0.0);
       }
     }
