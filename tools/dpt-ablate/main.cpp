@@ -4,7 +4,6 @@
 #include <string>
 
 #include "core/autograd.h"
-#include "core/progress.h"
 #include "io/dataset.h"
 #include "io/file_io.h"
 #include "io/image.h"
@@ -14,6 +13,7 @@
 #include "models/dpt/inference.h"
 #include "ops/device.h"
 #include "tools/common/cli.h"
+#include "tools/common/each_item.h"
 
 using namespace dpt;
 
@@ -60,18 +60,19 @@ int run(const cli::Args& a) {
   NoGradGuard ng;
   const auto& pairs = index.pairs();
   const int64_t n = max_pairs < 0 ? static_cast<int64_t>(pairs.size()) : std::min<int64_t>(max_pairs, pairs.size());
-  Progress progress("dpt-ablate", n, 1, 0, "pairs");
-  for (int64_t k = 0; k < n; ++k) {
+  std::vector<std::string> names;  // <from>___<to> without image extensions, as dpt-eval --pairs reads
+  for (int64_t k = 0; k < n; ++k)
+    names.push_back(image_stem(index.samples()[pairs[k].first].name) + "___" +
+                    image_stem(index.samples()[pairs[k].second].name));
+  cli::for_each_item("dpt-ablate", "pair", names, [&](size_t k) {
     const DatasetSample& s = index.samples()[pairs[k].first];
     const DatasetSample& t = index.samples()[pairs[k].second];
     Tensor x_s = image_to_tensor(read_image(s.image)).unsqueeze(0).to(device);
     Tensor iuv_s = read_iuv(s.iuv, order).unsqueeze(0).to(device);
     Tensor iuv_t = read_iuv(t.iuv, order).unsqueeze(0).to(device);
-    const std::string name = image_stem(s.name) + "___" + image_stem(t.name);
-    for (const auto& [variant, y] : model->ablation_forward(x_s, iuv_s, iuv_t).named()) save(out + "/" + variant, name, y);
-    progress.update(k + 1, name);
-  }
-  progress.finish();
+    for (const auto& [variant, y] : model->ablation_forward(x_s, iuv_s, iuv_t).named())
+      save(out + "/" + variant, names[k], y);
+  });
   return 0;
 }
 

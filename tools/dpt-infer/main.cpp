@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "core/progress.h"
 #include "io/dataset.h"
 #include "io/file_io.h"
 #include "io/image.h"
@@ -14,6 +13,7 @@
 #include "ops/device.h"
 #include "models/dpt/inference.h"
 #include "tools/common/cli.h"
+#include "tools/common/each_item.h"
 #include "tools/dpt-infer/sca.h"
 
 using namespace dpt;
@@ -141,22 +141,16 @@ int run_batch(const Args& a, Device device, IUVOrder order) {
                     resolve_iuv(root, split, p.first), resolve_iuv(root, split, p.second)});
   auto model = load_generator(a, device);
   make_dirs(out_dir);
-  Progress progress("dpt-infer", static_cast<int64_t>(jobs.size()));
-  for (size_t i = 0; i < jobs.size(); ++i) {
+  std::vector<std::string> names;
+  for (const Job& j : jobs) names.push_back(j.name);
+  cli::for_each_item("dpt-infer", "pair", names, [&](size_t i) {
     const Job& j = jobs[i];
-    try {
-      TransferInputs in = load_transfer_inputs(j.src, j.src_iuv, j.tgt_iuv, order);
-      if (i == 0) note_size(model->cfg, in.x_s, j.src);
-      GeneratorOutputs o = run_transfer(*model, in);
-      write_png(out_dir + "/" + j.name + ".png", tensor_to_image(o.y_hat));
-      if (a.has("--save-intermediates")) save_transfer_intermediates(o, a.get("--save-intermediates") + "/" + j.name);
-    } catch (const Error& e) {
-      progress.finish();
-      DPT_FAIL("pair " << i + 1 << " of " << jobs.size() << " (" << j.name << "): " << e.what());
-    }
-    progress.update(static_cast<int64_t>(i + 1), j.name);
-  }
-  progress.finish();
+    TransferInputs in = load_transfer_inputs(j.src, j.src_iuv, j.tgt_iuv, order);
+    if (i == 0) note_size(model->cfg, in.x_s, j.src);
+    GeneratorOutputs o = run_transfer(*model, in);
+    write_png(out_dir + "/" + j.name + ".png", tensor_to_image(o.y_hat));
+    if (a.has("--save-intermediates")) save_transfer_intermediates(o, a.get("--save-intermediates") + "/" + j.name);
+  });
   std::fprintf(stderr, "wrote %zu images to %s\n", jobs.size(), out_dir.c_str());
   return 0;
 }

@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <memory>
 
-#include "core/progress.h"
 #include "io/dataset.h"
 #include "io/file_io.h"
 #include "io/image.h"
@@ -19,6 +18,7 @@
 #include "models/sca/inference.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
+#include "tools/common/each_item.h"
 
 namespace dpt {
 
@@ -157,25 +157,19 @@ int run_sca_batch(const Args& a, Device device) {
     jobs.push_back(j);
   }
   make_dirs(out_dir);
-  Progress progress("dpt-infer", static_cast<int64_t>(jobs.size()));
-  for (size_t i = 0; i < jobs.size(); ++i) {
+  std::vector<std::string> names;
+  for (const Job& j : jobs) names.push_back(j.name);
+  cli::for_each_item("dpt-infer", "pair", names, [&](size_t i) {
     const Job& j = jobs[i];
-    try {
-      const ScaInferInputs in = load_sca_inputs(cfg, j.src, j.src_edges, j.ks, j.kt);
-      const ScaInferOutputs o = run_sca_transfer(*model, in, sca_latent(spec, cfg.z_dim, static_cast<int64_t>(i)));
-      write_png(out_dir + "/" + j.name + ".png", tensor_to_image(o.fake_P2));
-      if (a.has("--save-intermediates")) {
-        Tensor target_ep;
-        if (!j.tgt.empty()) target_ep = load_sca_inputs(cfg, j.tgt, j.tgt_edges, j.kt, j.kt).EP1;
-        save_intermediates(a.get("--save-intermediates") + "/" + j.name, in, o, j.tgt.empty() ? nullptr : &target_ep);
-      }
-    } catch (const Error& e) {
-      progress.finish();
-      DPT_FAIL("pair " << i + 1 << " of " << jobs.size() << " (" << j.name << "): " << e.what());
+    const ScaInferInputs in = load_sca_inputs(cfg, j.src, j.src_edges, j.ks, j.kt);
+    const ScaInferOutputs o = run_sca_transfer(*model, in, sca_latent(spec, cfg.z_dim, static_cast<int64_t>(i)));
+    write_png(out_dir + "/" + j.name + ".png", tensor_to_image(o.fake_P2));
+    if (a.has("--save-intermediates")) {
+      Tensor target_ep;
+      if (!j.tgt.empty()) target_ep = load_sca_inputs(cfg, j.tgt, j.tgt_edges, j.kt, j.kt).EP1;
+      save_intermediates(a.get("--save-intermediates") + "/" + j.name, in, o, j.tgt.empty() ? nullptr : &target_ep);
     }
-    progress.update(static_cast<int64_t>(i + 1), j.name);
-  }
-  progress.finish();
+  });
   std::fprintf(stderr, "wrote %zu images to %s\n", jobs.size(), out_dir.c_str());
   return 0;
 }
