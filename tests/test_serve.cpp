@@ -135,8 +135,10 @@ Json body_json(const httplib::Result& r) {
 }
 
 httplib::MultipartFormDataItems dataset_pair() {
-  return {{"checkpoint", "runA/model.safetensors", "", ""}, {"split", "test", "", ""},
-          {"source", "a.png", "", ""},                      {"target", "b.png", "", ""}};
+  return {{"checkpoint", "runA/model.safetensors", "", ""},
+          {"split", "test", "", ""},
+          {"source", "a.png", "", ""},
+          {"target", "b.png", "", ""}};
 }
 
 }  // namespace
@@ -151,7 +153,7 @@ TEST_CASE("serve/api/runs_and_files") {
   REQUIRE(runs.size() == 2);
   CHECK(runs.as_array()[0].at("name").as_string() == "group/runB");
   CHECK(runs.as_array()[0].at("family").as_string() == "sca");
-  CHECK(runs.as_array()[0].at("stage_steps").as_number() == 9);    // 3 epochs of ceil(5 / 2) steps
+  CHECK(runs.as_array()[0].at("stage_steps").as_number() == 9);                      // 3 epochs of ceil(5 / 2) steps
   CHECK(runs.as_array()[0].at("eta_seconds").as_number() == doctest::Approx(12.0));  // 2 s per step, 6 left
   const Json& run = runs.as_array()[1];
   CHECK(run.at("name").as_string() == "runA");
@@ -205,10 +207,10 @@ TEST_CASE("serve/api/transfer_matches_dpt_infer") {
   Fixture fx;
   auto c = fx.client();
   const std::string out = fx.root + "/cli.png";
-  const CommandResult cli = run_command(tool_path("dpt-infer") + " --checkpoint " + fx.runs +
-                                        "/runA/model.safetensors --source " + fx.data + "/test/a.png --source-iuv " +
-                                        fx.data + "/test_iuv/a.png --target-iuv " + fx.data + "/test_iuv/b.png --out " +
-                                        out);
+  const CommandResult cli =
+      run_command(tool_path("dpt-infer") + " --checkpoint " + fx.runs + "/runA/model.safetensors --source " + fx.data +
+                  "/test/a.png --source-iuv " + fx.data + "/test_iuv/a.png --target-iuv " + fx.data +
+                  "/test_iuv/b.png --out " + out);
   REQUIRE_MESSAGE(cli.code == 0, cli.err);
   const std::string expected = read_text(out);
 
@@ -257,9 +259,9 @@ TEST_CASE("serve/api/sca_transfer_matches_dpt_infer") {
   }
   write_text(fx.root + "/kp.csv", "name:keypoints_y:keypoints_x\nsrc.png: [" + ys1 + "]: [" + xs1 + "]\ntgt.png: [" +
                                       ys2 + "]: [" + xs2 + "]\n");
-  const CommandResult cli = run_command(tool_path("dpt-infer") + " --checkpoint " + ck + " --source " + fx.root +
-                                        "/src.png --keypoints " + fx.root + "/kp.csv --target-name tgt.png --out " +
-                                        fx.root + "/cli.png");
+  const CommandResult cli =
+      run_command(tool_path("dpt-infer") + " --checkpoint " + ck + " --source " + fx.root + "/src.png --keypoints " +
+                  fx.root + "/kp.csv --target-name tgt.png --out " + fx.root + "/cli.png");
   REQUIRE_MESSAGE(cli.code == 0, cli.err);
   auto c = fx.client();
   auto r = c.Post("/api/transfer", httplib::MultipartFormDataItems{
@@ -291,15 +293,16 @@ TEST_CASE("serve/api/malformed_uploads") {
   const std::string png = read_text(fx.data + "/test/a.png"), iuv = read_text(fx.data + "/test_iuv/a.png");
   // Not an image: the reader's message, naming the uploaded file, never the server's temporary folder.
   write_text(fx.root + "/notes.png", "hello, not a PNG");
-  const CommandResult cli = run_command(tool_path("dpt-infer") + " --checkpoint " + fx.runs +
-                                        "/runA/model.safetensors --source " + fx.root + "/notes.png --source-iuv " +
-                                        fx.data + "/test_iuv/a.png --target-iuv " + fx.data + "/test_iuv/b.png --out " +
-                                        fx.root + "/x.png");
+  const CommandResult cli =
+      run_command(tool_path("dpt-infer") + " --checkpoint " + fx.runs + "/runA/model.safetensors --source " + fx.root +
+                  "/notes.png --source-iuv " + fx.data + "/test_iuv/a.png --target-iuv " + fx.data +
+                  "/test_iuv/b.png --out " + fx.root + "/x.png");
   CHECK(cli.code == 1);
-  auto r = c.Post("/api/transfer", httplib::MultipartFormDataItems{{"checkpoint", "runA/model.safetensors", "", ""},
-                                                                   {"source_image", "hello, not a PNG", "notes.png", ""},
-                                                                   {"source_iuv", iuv, "a_iuv.png", ""},
-                                                                   {"target_iuv", iuv, "b_iuv.png", ""}});
+  auto r =
+      c.Post("/api/transfer", httplib::MultipartFormDataItems{{"checkpoint", "runA/model.safetensors", "", ""},
+                                                              {"source_image", "hello, not a PNG", "notes.png", ""},
+                                                              {"source_iuv", iuv, "a_iuv.png", ""},
+                                                              {"target_iuv", iuv, "b_iuv.png", ""}});
   REQUIRE(r);
   CHECK(r->status == 400);
   const std::string msg = parse_json(r->body).at("error").as_string();
@@ -325,24 +328,24 @@ TEST_CASE("serve/api/malformed_uploads") {
   REQUIRE(r3);
   CHECK(r3->status == 400);
   CHECK(parse_json(r3->body).at("error").as_string().find("source_iuv") != std::string::npos);
-  auto r4 = c.Post("/api/transfer", httplib::MultipartFormDataItems{{"split", "test", "", ""},
-                                                                    {"source", "a.png", "", ""},
-                                                                    {"target", "b.png", "", ""}});
+  auto r4 =
+      c.Post("/api/transfer", httplib::MultipartFormDataItems{
+                                  {"split", "test", "", ""}, {"source", "a.png", "", ""}, {"target", "b.png", "", ""}});
   REQUIRE(r4);
   CHECK(r4->status == 400);
   // A target IUV of another size: the size check's message.
   write_iuv(fx.root + "/small.png", grid_iuv(16, 16, 1));
-  auto r5 = c.Post("/api/transfer", httplib::MultipartFormDataItems{{"checkpoint", "runA/model.safetensors", "", ""},
-                                                                    {"source_image", png, "a.png", ""},
-                                                                    {"source_iuv", iuv, "a_iuv.png", ""},
-                                                                    {"target_iuv", read_text(fx.root + "/small.png"),
-                                                                     "small.png", ""}});
+  auto r5 = c.Post("/api/transfer",
+                   httplib::MultipartFormDataItems{{"checkpoint", "runA/model.safetensors", "", ""},
+                                                   {"source_image", png, "a.png", ""},
+                                                   {"source_iuv", iuv, "a_iuv.png", ""},
+                                                   {"target_iuv", read_text(fx.root + "/small.png"), "small.png", ""}});
   REQUIRE(r5);
   CHECK(r5->status == 400);
   CHECK(parse_json(r5->body).at("error").as_string().find("size mismatch") != std::string::npos);
   // The texture tool refuses an atlas that is not 6S x 4S.
-  auto r6 = c.Post("/api/render", httplib::MultipartFormDataItems{{"atlas", png, "atlas.png", ""},
-                                                                  {"target_iuv", iuv, "t.png", ""}});
+  auto r6 = c.Post("/api/render",
+                   httplib::MultipartFormDataItems{{"atlas", png, "atlas.png", ""}, {"target_iuv", iuv, "t.png", ""}});
   REQUIRE(r6);
   CHECK(r6->status == 400);
   CHECK(parse_json(r6->body).at("error").as_string().find("6S x 4S") != std::string::npos);
@@ -401,9 +404,8 @@ TEST_CASE("serve/api/path_traversal") {
   REQUIRE(r2);
   CHECK(r2->status == 403);
   // An upload's file name cannot place it anywhere else either.
-  auto r3 = c.Post("/api/render", httplib::MultipartFormDataItems{
-                                      {"atlas", "x", "../../../../tmp/evil.png", ""},
-                                      {"target_iuv", "y", "/etc/evil.png", ""}});
+  auto r3 = c.Post("/api/render", httplib::MultipartFormDataItems{{"atlas", "x", "../../../../tmp/evil.png", ""},
+                                                                  {"target_iuv", "y", "/etc/evil.png", ""}});
   REQUIRE(r3);
   CHECK(r3->status == 400);
   CHECK(!file_exists("/tmp/evil.png"));
@@ -423,10 +425,9 @@ TEST_CASE("serve/api/concurrent_requests_queued") {
     threads.emplace_back([&, i] {
       auto c = fx.client();
       auto r = i % 2 ? c.Post("/api/transfer", dataset_pair())
-                     : c.Post("/api/render", httplib::MultipartFormDataItems{
-                                                 {"atlas", atlas, "atlas.png", ""},
-                                                 {"split", "test", "", ""},
-                                                 {"target", "b.png", "", ""}});
+                     : c.Post("/api/render", httplib::MultipartFormDataItems{{"atlas", atlas, "atlas.png", ""},
+                                                                             {"split", "test", "", ""},
+                                                                             {"target", "b.png", "", ""}});
       if (r) {
         status[i] = r->status;
         outputs[i] = parse_json(r->body).at("output").as_string();

@@ -48,8 +48,8 @@ void on_signal(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<cli::Option> options = {{"--runs"},    {"--data"},    {"--port"},          {"--host"},
-                                            {"--device"},  {"--threads"}, {"--max-upload-mb"}, {"--time-limit"}};
+  const std::vector<cli::Option> options = {{"--runs"},   {"--data"},    {"--port"},          {"--host"},
+                                            {"--device"}, {"--threads"}, {"--max-upload-mb"}, {"--time-limit"}};
   return cli::run("dpt-serve", kUsage, argc, argv, options, 0, [](const cli::Args& a) {
     DPT_USAGE_CHECK(a.has("--runs"), "--runs DIR is required (the folder of run folders)");
     cli::apply_threads(a);
@@ -63,16 +63,17 @@ int main(int argc, char** argv) {
     opt.time_limit = a.get_real("--time-limit", 1, 86400, 300);
     opt.device = use_device(a.get("--device", "cpu"));
     if (opt.host != "127.0.0.1" && opt.host != "localhost" && opt.host != "::1")
-      std::fprintf(stderr, "dpt-serve: warning: --host %s makes the page reachable from other machines; it has no "
-                           "login: anyone who reaches it can read the runs and the dataset and use this CPU\n",
+      std::fprintf(stderr,
+                   "dpt-serve: warning: --host %s makes the page reachable from other machines; it has no "
+                   "login: anyone who reaches it can read the runs and the dataset and use this CPU\n",
                    opt.host.c_str());
     serve::Server server(opt);
     const int port = server.bind();
     g_server = &server;
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    std::fprintf(stderr, "dpt-serve: serving %s on http://%s:%d/ (Ctrl-C stops)\n", opt.runs.c_str(),
-                 opt.host.c_str(), port);
+    std::fprintf(stderr, "dpt-serve: serving %s on http://%s:%d/ (Ctrl-C stops)\n", opt.runs.c_str(), opt.host.c_str(),
+                 port);
     server.listen();
     g_server = nullptr;
     return 0;

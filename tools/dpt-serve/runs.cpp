@@ -55,8 +55,8 @@ Json last_record(const std::string& path) {
   size_t end = tail.rfind('\n');
   while (end != std::string::npos && end > 0) {
     const size_t begin = tail.rfind('\n', end - 1);
-    const std::string line = tail.substr(begin == std::string::npos ? 0 : begin + 1,
-                                         end - (begin == std::string::npos ? 0 : begin + 1));
+    const std::string line =
+        tail.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1));
     try {
       if (!line.empty()) return parse_json(line, "losses.jsonl");
     } catch (const Error&) {
@@ -85,7 +85,8 @@ Json sample_list(const std::string& dir, const std::vector<std::string>& stage_o
   }
   std::sort(v.begin(), v.end(), [](const Sample& a, const Sample& b) {
     return a.stage_rank != b.stage_rank ? a.stage_rank < b.stage_rank
-                                        : a.step != b.step ? a.step < b.step : a.name < b.name;
+           : a.step != b.step           ? a.step < b.step
+                                        : a.name < b.name;
   });
   Json out = Json::array();
   for (const auto& s : v) out.push_back("samples/" + s.name);
@@ -121,9 +122,9 @@ Json describe_run(const std::string& dir, const std::string& name) {
   run.set("family", family);
   run.set("config", config);
   // Stage order: the order the stages appear in losses.jsonl is unknown here; use the families' own.
-  const std::vector<std::string> order = family == "sca" ? std::vector<std::string>{"pctnet", "isnet"}
-                                                         : std::vector<std::string>{"predictive", "inpainting",
-                                                                                     "blending"};
+  const std::vector<std::string> order = family == "sca"
+                                             ? std::vector<std::string>{"pctnet", "isnet"}
+                                             : std::vector<std::string>{"predictive", "inpainting", "blending"};
   const std::string log = dir + "/losses.jsonl";
   const Json last = last_record(log);
   run.set("updated", mtime(log));
@@ -161,9 +162,7 @@ Json describe_run(const std::string& dir, const std::string& name) {
   return run;
 }
 
-bool is_run(const std::string& dir) {
-  return file_exists(dir + "/config.json") || file_exists(dir + "/losses.jsonl");
-}
+bool is_run(const std::string& dir) { return file_exists(dir + "/config.json") || file_exists(dir + "/losses.jsonl"); }
 
 }  // namespace
 

@@ -68,7 +68,8 @@ std::string safe_name(const std::string& name, const std::string& fallback) {
 
 // Replaces every occurrence of `from` in `s` (the temporary folder in messages shown to the page).
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = 0; !from.empty() && (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
+  for (size_t p = 0; !from.empty() && (p = s.find(from, p)) != std::string::npos; p += to.size())
+    s.replace(p, from.size(), to);
   return s;
 }
 
@@ -182,46 +183,48 @@ struct Server::Impl {
   void routes() {
     for (const WebAsset& a : web_assets()) {
       const std::string body(reinterpret_cast<const char*>(a.data), a.size), type = a.type;
-      auto h = [body, type](const httplib::Request&, httplib::Response& res) {
-        res.set_content(body, type.c_str());
-      };
+      auto h = [body, type](const httplib::Request&, httplib::Response& res) { res.set_content(body, type.c_str()); };
       http.Get(a.path, h);
       if (std::string(a.path) == "/index.html") http.Get("/", h);
     }
     http.Get("/api/runs", guarded([this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(list_runs(opt.runs).dump(), "application/json");
-    }));
+               res.set_content(list_runs(opt.runs).dump(), "application/json");
+             }));
     http.Get("/api/losses", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      const std::string run = param(req, "run").empty() ? "." : param(req, "run");
-      const std::string dir = run == "." ? opt.runs : resolve_inside(opt.runs, run);
-      const std::string off = param(req, "offset");
-      res.set_content(read_losses(dir, off.empty() ? 0 : std::atoll(off.c_str())).dump(), "application/json");
-    }));
+               const std::string run = param(req, "run").empty() ? "." : param(req, "run");
+               const std::string dir = run == "." ? opt.runs : resolve_inside(opt.runs, run);
+               const std::string off = param(req, "offset");
+               res.set_content(read_losses(dir, off.empty() ? 0 : std::atoll(off.c_str())).dump(), "application/json");
+             }));
     http.Get("/api/file", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      send_file(res, resolve_inside(opt.runs, param(req, "path")));
-    }));
+               send_file(res, resolve_inside(opt.runs, param(req, "path")));
+             }));
     http.Get("/api/data/file", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      send_file(res, resolve_inside(data_root(), param(req, "path")));
-    }));
-    http.Get("/api/data", guarded([this](const httplib::Request& req, httplib::Response& res) { list_data(req, res); }));
+               send_file(res, resolve_inside(data_root(), param(req, "path")));
+             }));
+    http.Get("/api/data",
+             guarded([this](const httplib::Request& req, httplib::Response& res) { list_data(req, res); }));
     http.Get("/api/status", guarded([this](const httplib::Request&, httplib::Response& res) {
-      const Worker::Stats s = worker.stats();
-      Json j = Json::object();
-      j.set("queued", s.queued);
-      j.set("done", s.done);
-      j.set("max_parallel", s.max_parallel);
-      j.set("model_loads", tryit.loads());
-      j.set("data", !opt.data.empty());
-      j.set("max_body", opt.max_body);
-      res.set_content(j.dump(), "application/json");
-    }));
-    http.Post("/api/transfer", guarded([this](const httplib::Request& req, httplib::Response& res) { transfer(req, res); }));
-    http.Post("/api/render", guarded([this](const httplib::Request& req, httplib::Response& res) { render(req, res); }));
+               const Worker::Stats s = worker.stats();
+               Json j = Json::object();
+               j.set("queued", s.queued);
+               j.set("done", s.done);
+               j.set("max_parallel", s.max_parallel);
+               j.set("model_loads", tryit.loads());
+               j.set("data", !opt.data.empty());
+               j.set("max_body", opt.max_body);
+               res.set_content(j.dump(), "application/json");
+             }));
+    http.Post("/api/transfer",
+              guarded([this](const httplib::Request& req, httplib::Response& res) { transfer(req, res); }));
+    http.Post("/api/render",
+              guarded([this](const httplib::Request& req, httplib::Response& res) { render(req, res); }));
     http.set_payload_max_length(static_cast<size_t>(opt.max_body));
     http.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return;
-      const std::string msg = res.status == 413 ? "the request is larger than the limit of " +
-                                                      std::to_string(opt.max_body) + " bytes (dpt-serve --max-upload-mb)"
+      const std::string msg = res.status == 413
+                                  ? "the request is larger than the limit of " + std::to_string(opt.max_body) +
+                                        " bytes (dpt-serve --max-upload-mb)"
                               : res.status == 404 ? "no such page"
                                                   : "HTTP error " + std::to_string(res.status);
       res.set_content(error_json(msg), "application/json");
@@ -268,14 +271,16 @@ struct Server::Impl {
       if (!has_upload(req, "source_image")) throw HttpError(400, "source_image: missing upload");
       f.source = save_upload(req, "source_image", work->path);
       f.keypoints = save_upload(req, "keypoints", work->path);
-      f.source_name = param(req, "source_name").empty() ? req.get_file_value("source_image").filename
-                                                         : param(req, "source_name");
+      f.source_name =
+          param(req, "source_name").empty() ? req.get_file_value("source_image").filename : param(req, "source_name");
       f.target_name = param(req, "target_name");
       if (f.target_name.empty()) throw HttpError(400, "target_name: the target's row in the keypoints CSV");
     } else if (has_upload(req, "source_image") || has_upload(req, "source_iuv") || has_upload(req, "target_iuv")) {
       for (const char* n : {"source_image", "source_iuv", "target_iuv"})
-        if (!has_upload(req, n)) throw HttpError(400, std::string(n) + ": missing upload (source image, its IUV map "
-                                                                        "and the target IUV map are all needed)");
+        if (!has_upload(req, n))
+          throw HttpError(400, std::string(n) +
+                                   ": missing upload (source image, its IUV map "
+                                   "and the target IUV map are all needed)");
       f.source = save_upload(req, "source_image", work->path);
       f.source_iuv = save_upload(req, "source_iuv", work->path);
       f.target_iuv = save_upload(req, "target_iuv", work->path);
@@ -293,22 +298,29 @@ struct Server::Impl {
       f.source_name = src;
       f.target_name = tgt;
     }
-    run_job(res, [this, f, work] { return tryit.transfer(f, work->path); }, work->path);
+    run_job(
+        res, [this, f, work] { return tryit.transfer(f, work->path); }, work->path);
   }
 
   // Texture tool: atlas upload (or data path "atlas"), target IUV upload (or dataset split + target).
   void render(const httplib::Request& req, httplib::Response& res) {
     auto work = std::make_shared<TempDir>(temp);
     std::string atlas, iuv;
-    if (has_upload(req, "atlas")) atlas = save_upload(req, "atlas", work->path);
-    else if (!param(req, "atlas").empty()) atlas = resolve_inside(data_root(), param(req, "atlas"));
-    else throw HttpError(400, "atlas: upload an atlas image (6S x 4S pixels)");
-    if (has_upload(req, "target_iuv")) iuv = save_upload(req, "target_iuv", work->path);
+    if (has_upload(req, "atlas"))
+      atlas = save_upload(req, "atlas", work->path);
+    else if (!param(req, "atlas").empty())
+      atlas = resolve_inside(data_root(), param(req, "atlas"));
+    else
+      throw HttpError(400, "atlas: upload an atlas image (6S x 4S pixels)");
+    if (has_upload(req, "target_iuv"))
+      iuv = save_upload(req, "target_iuv", work->path);
     else if (!param(req, "target").empty()) {
       const std::string split = param(req, "split").empty() ? "test" : param(req, "split");
       iuv = resolve_inside(data_root(), split + "_iuv/" + image_stem(param(req, "target")) + ".png");
-    } else throw HttpError(400, "target_iuv: upload a target IUV map or choose a target");
-    run_job(res, [this, atlas, iuv, work] { return tryit.render(atlas, iuv, work->path); }, work->path);
+    } else
+      throw HttpError(400, "target_iuv: upload a target IUV map or choose a target");
+    run_job(
+        res, [this, atlas, iuv, work] { return tryit.render(atlas, iuv, work->path); }, work->path);
   }
 };
 

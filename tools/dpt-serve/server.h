@@ -14,10 +14,10 @@
 namespace dpt::serve {
 
 struct ServeOptions {
-  std::string runs;       // --runs DIR (required)
-  std::string data;       // --data ROOT ("" = no dataset: uploads only)
+  std::string runs;  // --runs DIR (required)
+  std::string data;  // --data ROOT ("" = no dataset: uploads only)
   std::string host = "127.0.0.1";
-  int port = 8080;        // 0 = any free port (tests)
+  int port = 8080;                       // 0 = any free port (tests)
   int64_t max_body = int64_t(64) << 20;  // bytes of one request body
   double time_limit = 300;               // seconds one inference request may wait and run
   size_t max_queue = 16;                 // inference requests waiting at once

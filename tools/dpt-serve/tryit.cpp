@@ -6,11 +6,11 @@
 #include "eval/ssim.h"
 #include "io/file_io.h"
 #include "io/image.h"
-#include "models/dpt/checkpoint.h"
-#include "models/dpt/inference.h"
 #include "io/keypoints.h"
 #include "io/safetensors.h"
 #include "models/checkpoint.h"
+#include "models/dpt/checkpoint.h"
+#include "models/dpt/inference.h"
 #include "models/sca/checkpoint.h"
 #include "models/sca/inference.h"
 

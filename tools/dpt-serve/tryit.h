@@ -14,15 +14,15 @@
 namespace dpt {
 class DensePoseTransfer;
 class ScaGan;
-}
+}  // namespace dpt
 
 namespace dpt::serve {
 
 struct TransferFiles {
   std::string checkpoint, source;
-  std::string source_iuv, target_iuv;                  // DPT
-  std::string keypoints, source_name, target_name;     // SCA-GAN: a PATN annotation CSV and its two rows
-  std::string target_image;  // the target's ground truth ("" when the pair has none)
+  std::string source_iuv, target_iuv;               // DPT
+  std::string keypoints, source_name, target_name;  // SCA-GAN: a PATN annotation CSV and its two rows
+  std::string target_image;                         // the target's ground truth ("" when the pair has none)
 };
 
 // "sca" or "dpt", from the checkpoint's metadata (as dpt-infer picks the family).

@@ -55,8 +55,10 @@ void Worker::loop() {
       --running_;
       ++done_;
     }
-    if (error) item.promise.set_exception(error);
-    else item.promise.set_value(std::move(result));
+    if (error)
+      item.promise.set_exception(error);
+    else
+      item.promise.set_value(std::move(result));
   }
 }
 
