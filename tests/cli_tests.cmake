@@ -76,7 +76,7 @@ dpt_cli_test(dpt-bench/batch_huge dpt-bench 2 ARGS ops --batch 92233720368547758
 dpt_cli_test(dpt-bench/batch_overflow dpt-bench 2 ARGS ops --batch 99999999999999999999
              ERR "--batch: 99999999999999999999 is out of range")
 dpt_cli_test(dpt-bench/runs_negative dpt-bench 2 ARGS ops --runs -1 ERR "--runs: -1 is out of range 1[.][.]1000")
-dpt_cli_test(dpt-bench/no_mode dpt-bench 2 ARGS --runs 1 ERR "give the mode: ops or steps")
+dpt_cli_test(dpt-bench/no_mode dpt-bench 2 ARGS --runs 1 ERR "give the mode: ops, steps")
 dpt_cli_test(dpt-bench/config_unknown dpt-bench 2 ARGS steps --config huge
              ERR "--config: expected one of small, paper, all, got 'huge'")
 dpt_cli_test(dpt-ablate/max_float dpt-ablate 2 ARGS --max 1e3 ERR "--max: expected an integer in 0[.][.]")
