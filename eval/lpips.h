@@ -1,5 +1,5 @@
 // LPIPS (Zhang et al. 2018, "The Unreasonable Effectiveness of Deep Features as a Perceptual Metric"),
-// version 0.1 with the AlexNet trunk -- the LPIPS number of SCA-GAN's table (SCA.md section 6) -- for
+// version 0.1 with the AlexNet trunk -- the LPIPS number of SCA-GAN's table (docs/sca.md section 6) -- for
 // dpt-eval --lpips: torchvision's AlexNet features from the engine's ops (conv2d with per-axis stride and
 // padding, max pooling) and the LPIPS linear heads, inference only, float32 on the CPU or a CUDA device.
 #pragma once

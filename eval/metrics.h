@@ -20,7 +20,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Note [PATN protocol]
 // The SSIM of the PATN evaluation script that SCA-GAN's (and PATN's, ADGAN's, ...) tables use
-// (tool/getMetrics_fashion.py; SCA.md section 6): both images are padded with 40 white (255) columns on
+// (tool/getMetrics_fashion.py; docs/sca.md section 6): both images are padded with 40 white (255) columns on
 // each side (its addBounding, whatever the width: 256x176 becomes 256x256), then
 // structural_similarity(gt, generated, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
 // multichannel=True, data_range=generated.max() - generated.min()) -- the range of the padded generated

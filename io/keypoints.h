@@ -1,4 +1,4 @@
-// COCO-18 body keypoints and the PATN annotation CSV (SCA.md section 1): header
+// COCO-18 body keypoints and the PATN annotation CSV (docs/sca.md section 1): header
 // `name:keypoints_y:keypoints_x`, rows `<name>: [y0, ..., y17]: [x0, ..., x17]` (y first), -1 = missing.
 // Every malformed row is an error naming the file and line.
 #pragma once

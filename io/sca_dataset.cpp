@@ -45,7 +45,7 @@ std::string find_index_file(const std::string& root, const std::vector<std::stri
     if (file_exists(root + "/" + n)) return root + "/" + n;
     tried << " " << n;
   }
-  DPT_FAIL("SCA dataset " << root << ": no " << what << " file (looked for" << tried.str() << "; SCA.md section 1)");
+  DPT_FAIL("SCA dataset " << root << ": no " << what << " file (looked for" << tried.str() << "; docs/sca.md section 1)");
 }
 
 // Image names of a split folder (regular files with an image extension).
@@ -122,7 +122,7 @@ std::string xdog_params_str(const XdogParams& p) {
 void write_xdog_record(const std::string& edge_dir, const XdogParams& p) {
   Json j = Json::object();
   j.set("filter", "xdog");
-  j.set("contract", "SCA.md section 1 (main.m branch, un-thresholded, min-max normalised, dark lines)");
+  j.set("contract", "docs/sca.md section 1 (main.m branch, un-thresholded, min-max normalised, dark lines)");
   j.set("sigma", p.sigma);
   j.set("k", p.k);
   j.set("gamma", p.gamma);

@@ -1,4 +1,4 @@
-// The SCA-GAN dataset (SCA.md section 1) next to the DensePose layout of io/dataset.h, so that one
+// The SCA-GAN dataset (docs/sca.md section 1) next to the DensePose layout of io/dataset.h, so that one
 // DeepFashion folder serves both systems: images, pairs, the PATN keypoint CSV and the XDoG edge maps,
 // and the per-pair network inputs P1, P2, EP1, EP2, BP2, BEP2.
 #pragma once
@@ -13,7 +13,7 @@
 
 namespace dpt {
 
-// Layout under root (SCA.md section 1; the DensePose files of io/dataset.h may sit beside them):
+// Layout under root (docs/sca.md section 1; the DensePose files of io/dataset.h may sit beside them):
 //   <split>/<name>                              images (<name> with or without .jpg / .png)
 //   fasion-resize-pairs-<split>.csv             header from,to (also spelled fashion-resize-...), else
 //   pairs-<split>.csv                           the project's pair list (dpt-synth writes it)
@@ -40,7 +40,7 @@ struct ScaDataOptions {
 EdgeSource parse_edge_source(const std::string& s);
 const char* edge_source_name(EdgeSource e);
 
-// SCA.md: fashionMENDenimid0000008001_1front.jpg -> MENDenimid0000008001_1front.png (the leading
+// docs/sca.md: fashionMENDenimid0000008001_1front.jpg -> MENDenimid0000008001_1front.png (the leading
 // "fashion" dropped, extension .png); names without the prefix keep their stem (p0001_v02 -> p0001_v02.png).
 std::string sca_edge_file_name(const std::string& image_name);
 
@@ -96,7 +96,7 @@ class ScaDatasetIndex {
   int height_ = 0, width_ = 0;
 };
 
-// One pair's network inputs (SCA.md section 1), float32 on the CPU.
+// One pair's network inputs (docs/sca.md section 1), float32 on the CPU.
 struct ScaSample {
   std::string from, to;
   Tensor P1, P2;        // [3, H, W] byte / 127.5 - 1

@@ -1,4 +1,4 @@
-// BatchNorm2d (SCA.md §2 "BN"): affine weight/bias parameters and running_mean/running_var buffers under
+// BatchNorm2d (docs/sca.md section 2 "BN"): affine weight/bias parameters and running_mean/running_var buffers under
 // PyTorch's state-dict names (no num_batches_tracked); the module's train/eval mode picks batch or running
 // statistics (Note [module buffers and modes] in layers/module.h).
 #pragma once

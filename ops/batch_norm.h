@@ -1,4 +1,4 @@
-// Batch normalisation (SCA.md §2 "BN"): per channel over (N, spatial), with affine weight and bias and the
+// Batch normalisation (docs/sca.md section 2 "BN"): per channel over (N, spatial), with affine weight and bias and the
 // running statistics as module buffers (layers/batch_norm.h). eps 1e-5, momentum 0.1 by default.
 // Note [BN numerics]: channel sums are taken in double of values shifted by the channel's first element
 // (as Note [IN numerics] does per plane), so a channel with a large mean and a small spread (mean 20,

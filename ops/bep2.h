@@ -1,4 +1,4 @@
-// BEP2, the shifted edge patches of SCA-GAN (SCA.md section 1, Note [BEP2] in ops/bep2_math.h): the
+// BEP2, the shifted edge patches of SCA-GAN (docs/sca.md section 1, Note [BEP2] in ops/bep2_math.h): the
 // source's edges around each joint, moved to where the joint is in the target pose. Not differentiable.
 #pragma once
 #include "core/tensor.h"

@@ -1,4 +1,4 @@
-// Per-joint and per-pixel maths of BEP2, the shifted edge patches (SCA.md section 1), shared by the CPU
+// Per-joint and per-pixel maths of BEP2, the shifted edge patches (docs/sca.md section 1), shared by the CPU
 // and CUDA kernels: which joints are usable, the source and target windows, and the plate values.
 #pragma once
 #include <cmath>
@@ -18,8 +18,8 @@ namespace dpt {
 //  - source window rows [max(sy - r, 0), min(sy + r, H)), columns likewise -> h x w;
 //    target window rows [ty0, min(ty0 + h, H)), ty0 = max(ty - floor(h / 2), 0), columns likewise;
 //    the plate there is the top-left part of the source patch (the contract's right-border rule: the
-//    original's np.resize would wrap the rows instead, SCA.md section 7).
-//  - network value 1 - 2 plate / 255 (Note [BEP2 values] of SCA.md: the original feeds 509 - 2 plate).
+//    original's np.resize would wrap the rows instead, docs/sca.md section 7).
+//  - network value 1 - 2 plate / 255 (Note [BEP2 values] of docs/sca.md: the original feeds 509 - 2 plate).
 struct Bep2Params {
   double sigma = 12.0;     // of the heatmaps that decide usability
   int radius = 20;         // bep_radius

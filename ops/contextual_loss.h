@@ -1,4 +1,4 @@
-// The contextual loss CX of SCA-GAN (SCA.md §4, Mechrez et al.'s code) as one fused op:
+// The contextual loss CX of SCA-GAN (docs/sca.md section 4, Mechrez et al.'s code) as one fused op:
 //   mu = mean of T over batch and positions per channel; T <- T - mu, I <- I - mu; every position's channel
 //   vector divided by its L2 norm (no epsilon); cos[n, j, i] = <T_n(:, j), I_n(:, i)> (j target positions,
 //   i generated ones; a batched GEMM); d = (1 - cos) / 2; dt = d / (min_j d + eps) per i;
@@ -6,7 +6,7 @@
 // Ties: the minimum over j and the maximum over i take the first index (the gradient goes there).
 // Note [CX numerics]: column sums, the channel mean and the norms are taken in double; w is evaluated in
 // double from the stored (scalar_t) distance. The division by min d + eps amplifies the rounding of
-// 1 - cos where a generated vector nearly coincides with a target one (SCA.md Note [CX conditioning]).
+// 1 - cos where a generated vector nearly coincides with a target one (docs/sca.md Note [CX conditioning]).
 // Memory: the distance matrix [N, PT, PI] is kept for the backward, which allocates one more of its size
 // (relu3_2 at 256x176, batch 3: 2816 x 2816 positions, 95 MB each in float32).
 #pragma once

@@ -1,7 +1,7 @@
-// Dropout (SCA.md §2, the discriminators' residual blocks): y = x (mask / (1 - p)), mask in {0, 1} drawn
+// Dropout (docs/sca.md section 2, the discriminators' residual blocks): y = x (mask / (1 - p)), mask in {0, 1} drawn
 // Bernoulli(1 - p). The mask comes from the engine's counter-based RNG (core/rng_math.h), drawn on the
 // tensor's device by a kernel, so a seed gives the same mask on every device and thread count; or it is
-// given (the deterministic mode of SCA.md §5.4: tests and goldens feed the masks as inputs).
+// given (the deterministic mode of docs/sca.md section 5.4: tests and goldens feed the masks as inputs).
 #pragma once
 #include <cstdint>
 

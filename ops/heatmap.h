@@ -1,4 +1,4 @@
-// Keypoint heatmaps (SCA.md section 1): 18-channel Gaussian maps computed on the fly from the keypoints,
+// Keypoint heatmaps (docs/sca.md section 1): 18-channel Gaussian maps computed on the fly from the keypoints,
 // on the CPU or the device, instead of the original's stored .npy files. Not differentiable (data).
 #pragma once
 #include "core/tensor.h"

@@ -1,5 +1,5 @@
 // Resizing of [N, C, H, W] maps to a given output size: nearest and bilinear (align_corners=False),
-// forward and backward, as /work/shared/SCA.md §2 defines them (Note [interpolate] in
+// forward and backward, as docs/sca.md section 2 defines them (Note [interpolate] in
 // ops/interpolate_math.h). Non-integer scale factors (11 -> 22, 6 -> 11, 22 -> 44) are fine: only the
 // two sizes matter.
 #pragma once

@@ -1,7 +1,7 @@
 // Per-element maths of interpolate (ops/interpolate.h), shared by the CPU and CUDA kernels.
 //
 // Note [interpolate]
-// Per axis, with n_in source and n_out output pixels (SCA.md §2):
+// Per axis, with n_in source and n_out output pixels (docs/sca.md section 2):
 // - nearest: output i reads source floor(i n_in / n_out), in exact integer arithmetic (PyTorch's
 //   mode='nearest' for every size pair the networks use). Source s is read by outputs
 //   ceil(s n_out / n_in) .. ceil((s + 1) n_out / n_in) - 1 (none when downscaling skips it).

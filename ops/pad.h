@@ -1,4 +1,4 @@
-// Reflection padding (PyTorch ReflectionPad2d, SCA.md rp(p)): mirror without repeating the edge, so
+// Reflection padding (PyTorch ReflectionPad2d, docs/sca.md rpad(p)): mirror without repeating the edge, so
 // out[.., -1] reads x[.., 1]. Each pad must be smaller than the padded dimension.
 // The backward is a gather (each input pixel sums the up to 3 x 3 output pixels that read it, in
 // row-major order), so CPU and CUDA add in the same order and need no atomics.

@@ -1,4 +1,4 @@
-// XDoG edge maps (SCA.md section 1, Note [XDoG] in ops/xdog_math.h): RGB bytes -> the stored 8-bit edge
+// XDoG edge maps (docs/sca.md section 1, Note [XDoG] in ops/xdog_math.h): RGB bytes -> the stored 8-bit edge
 // map (dark lines on white), optionally with every intermediate the goldens store. Not differentiable.
 #pragma once
 #include <vector>

@@ -1,4 +1,4 @@
-// Per-pixel maths of the XDoG edge maps (SCA.md section 1), shared by the CPU and CUDA kernels. All in
+// Per-pixel maths of the XDoG edge maps (docs/sca.md section 1), shared by the CPU and CUDA kernels. All in
 // double, like the MATLAB pipeline the contract follows, so both backends give the same bytes.
 #pragma once
 #include <cmath>
@@ -9,7 +9,7 @@
 namespace dpt {
 
 // Note [XDoG]
-// SCA.md section 1, after CemalUnal/XDoG-Filter code/main.m, un-thresholded:
+// docs/sca.md section 1, after CemalUnal/XDoG-Filter code/main.m, un-thresholded:
 //  1. gray = round(0.298936021293775 R + 0.587043074451121 G + 0.114020904255103 B) (MATLAB rgb2gray on
 //     uint8, half up), I = gray / 255;
 //  2. G_s(I) = MATLAB imgaussfilt: radius ceil(2s), taps exp(-x^2 / (2 s^2)) normalised to sum 1,

@@ -1,6 +1,6 @@
 // Writes a synthetic dataset in the docs/dpt.md section 7 layout: <out>/<split>/<name>.png,
 // <out>/<split>_iuv/<name>.png, pairs-<split>.csv, persons-<split>.csv and <out>/atlas/<person>.png, and
-// the COCO-18 keypoints of every view for SCA-GAN, <out>/fasion-resize-annotation-<split>.csv (SCA.md
+// the COCO-18 keypoints of every view for SCA-GAN, <out>/fasion-resize-annotation-<split>.csv (docs/sca.md
 // section 1; synth/keypoints.h).
 #pragma once
 #include <cstdint>

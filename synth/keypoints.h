@@ -12,10 +12,10 @@ namespace dpt::synth {
 
 // Note [Synth keypoints]
 // Joint j of the skeleton (synth/body.h) projects to pixel (row, col) = (floor(floor_row - Y scale),
-// floor(cx + X scale)) of the view's camera. SCA.md section 1 says what the CSV values mean: -1 in either
+// floor(cx + X scale)) of the view's camera. docs/sca.md section 1 says what the CSV values mean: -1 in either
 // coordinate is missing, any other value outside the frame is a real joint outside the image. So:
 //  - a joint outside the frame keeps its coordinates (PATN keeps the joints its crop cuts off), and a
-//    coordinate that lands exactly on -1 reads as missing, as the PATN trap does (SCA.md keeps it);
+//    coordinate that lands exactly on -1 reads as missing, as the PATN trap does (docs/sca.md keeps it);
 //  - a hidden joint is missing (-1, -1), as OpenPose leaves out what it cannot see (the annotations were
 //    detected, not labelled): the ray through the joint's pixel centre must first meet the body (loose
 //    hair and skirts do not count, as DensePose sees through them) on one of the joint's own DensePose

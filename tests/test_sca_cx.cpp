@@ -1,4 +1,4 @@
-// The contextual loss (SCA.md §4, ops/contextual_loss.h): a plain loop reference, float64 gradient checks
+// The contextual loss (docs/sca.md section 4, ops/contextual_loss.h): a plain loop reference, float64 gradient checks
 // with the max and the division by min d + 1e-5 exercised, the first-maximum tie rule, golden parity.
 #include <doctest/doctest.h>
 
@@ -18,7 +18,7 @@ using namespace dpt::test;
 
 namespace {
 
-// SCA.md §4 written as loops over positions, in double (the obviously correct reference).
+// docs/sca.md section 4 written as loops over positions, in double (the obviously correct reference).
 double cx_reference(const Tensor& fT, const Tensor& fI, double sigma, double b) {
   const int64_t N = fT.size(0), C = fT.size(1), PT = fT.size(2) * fT.size(3), PI = fI.size(2) * fI.size(3);
   std::vector<double> t = fT.to_vector(), x = fI.to_vector(), mu(C, 0.0);

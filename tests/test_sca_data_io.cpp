@@ -1,4 +1,4 @@
-// SCA-GAN data (SCA.md section 1): the PATN keypoint CSV reader on valid and malformed files, the SCA
+// SCA-GAN data (docs/sca.md section 1): the PATN keypoint CSV reader on valid and malformed files, the SCA
 // dataset index and per-pair samples (edges from files or XDoG on the fly, the edge-parameter record),
 // dpt-edges on the command line, and dpt-synth's keypoints against its own rendered IUV maps.
 #include <doctest/doctest.h>

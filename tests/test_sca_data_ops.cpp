@@ -1,4 +1,4 @@
-// SCA-GAN data ops (SCA.md section 1): keypoint heatmaps, XDoG edge maps and BEP2 against the goldens of
+// SCA-GAN data ops (docs/sca.md section 1): keypoint heatmaps, XDoG edge maps and BEP2 against the goldens of
 // ../shared/golden/sca/ops.safetensors (copied to tests/data/golden/sca) and hand-computed values.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// SCA-GAN inference through dpt-infer (SCA.md section 6): the reference's tiny checkpoint reproduces the
+// SCA-GAN inference through dpt-infer (docs/sca.md section 6): the reference's tiny checkpoint reproduces the
 // reference's fake_P2 within 1/255 per pixel with a fixed z; a fixed seed gives the same output; the CLI
 // refuses missing keypoints, keypoints of another image size, and checkpoints of the other family.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// SCA-GAN ops (SCA.md §2): batch norm, reflection padding, dropout — gradient checks, hand-computed cases,
+// SCA-GAN ops (docs/sca.md section 2): batch norm, reflection padding, dropout — gradient checks, hand-computed cases,
 // golden parity with tests/data/golden/sca/ops.safetensors — and the SCA loss cases of existing ops (L1,
 // LSGAN terms). The SCA conv cases are golden/conv2d_sca in tests/test_conv.cpp.
 #include <doctest/doctest.h>

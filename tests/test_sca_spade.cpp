@@ -1,4 +1,4 @@
-// The SCA golden case `spade` (SCA.md §3.2: IN(x) (1 + gamma(a)) + beta(a), a = ReLU(shared(nearest(cond
+// The SCA golden case `spade` (docs/sca.md section 3.2: IN(x) (1 + gamma(a)) + beta(a), a = ReLU(shared(nearest(cond
 // -> size of x)))) through the network's Spade module (models/sca/networks.h), on the CPU and, in CUDA
 // builds, on the device: output, input VJPs and every parameter gradient.
 #include <doctest/doctest.h>

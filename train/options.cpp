@@ -40,7 +40,7 @@ void TrainOptions::validate() const {
   else
     model.validate();
   DPT_CHECK(!data.empty(), "no dataset: pass --data DIR (a folder in the layout of "
-                               << (family == "sca" ? "SCA.md section 1" : "docs/dpt.md section 7") << ")");
+                               << (family == "sca" ? "docs/sca.md section 1" : "docs/dpt.md section 7") << ")");
   DPT_CHECK(64 % vgg_width_div == 0, "options: 'vgg_width_div' must divide 64, got " << vgg_width_div);
 }
 

@@ -1,4 +1,4 @@
-// Where the SCA-GAN family's batches come from (SCA.md section 1): pairs drawn uniformly with replacement
+// Where the SCA-GAN family's batches come from (docs/sca.md section 1): pairs drawn uniformly with replacement
 // as a pure function of (stage seed, step), so that a resumed run sees exactly the batches of the
 // uninterrupted run. The folder source reads a dataset root through io/sca_dataset.h.
 #pragma once
@@ -14,7 +14,7 @@ namespace dpt {
 
 class ScaDatasetIndex;  // io/sca_dataset.h (not included here: its ScaBatch is not models/sca's)
 
-// One batch of pairs, float32 on the CPU; the network inputs of SCA.md section 1.
+// One batch of pairs, float32 on the CPU; the network inputs of docs/sca.md section 1.
 struct ScaPairBatch {
   Tensor P1, P2;                   // [N, 3, H, W] in [-1, 1]
   Tensor EP1, EP2;                 // [N, 1, H, W] lines +1, background -1

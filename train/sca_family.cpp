@@ -1,4 +1,4 @@
-// ScaFamily (see sca_family.h): SCA.md section 5 over models/sca/losses.h.
+// ScaFamily (see sca_family.h): docs/sca.md section 5 over models/sca/losses.h.
 #include "train/sca_family.h"
 
 #include <sys/stat.h>

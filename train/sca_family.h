@@ -1,16 +1,16 @@
 // SCA-GAN as a model family of the generic trainer (train/model_family.h): the phases pctnet -> isnet of
-// SCA.md section 5, their three optimisers each (G, D_PP, D_PB), the epoch-based linear LR decay, the
+// docs/sca.md section 5, their three optimisers each (G, D_PP, D_PB), the epoch-based linear LR decay, the
 // iteration order G -> D_PP -> D_PB over models/sca/losses.h, batches from a ScaDataSource, sample grids
 // and checkpoints (sca_config metadata).
 //
 // Note [SCA stages]: the trainer's stages are named "pctnet" and "isnet" (the words, also the
-// run folder's file names and the checkpoints' "stage" metadata); SCA.md section 8's "phase" metadata
+// run folder's file names and the checkpoints' "stage" metadata); docs/sca.md section 8's "phase" metadata
 // ("pct" / "isn") is written next to them. Where a user types a stage (--stages), both spellings are
 // accepted (sca_stage_list maps pct -> pctnet, isn -> isnet).
 //
 // Note [SCA randomness]: everything random in a step is a pure function of (seed, stage, step): the pair
 // draws (sca_draw_pairs over stage_batch_seed), z ~ N(0, I) [N, z_dim] (phase 2) and the six
-// discriminator calls' dropout masks, drawn in SCA.md 5.4's call order from one Generator seeded by
+// discriminator calls' dropout masks, drawn in docs/sca.md section 5.4's call order from one Generator seeded by
 // (stage seed, step). So a resumed run draws exactly what the uninterrupted run drew.
 //
 // Note [SCA data-parallel]: with data-parallel ranks (train/distributed.h) every rank draws the global
@@ -64,14 +64,14 @@ class ScaFamily : public ModelFamily {
   int64_t batch_size(const std::string& stage) const override;
   std::string describe_stage(const std::string& stage) const override;
   std::vector<OptimiserGroup> optimiser_groups(const std::string& stage) const override;
-  // SCA.md 5.2: lr * (1 - max(0, e - niter) / (niter_decay + 1)) in epoch e = 1 + step / iterations.
+  // docs/sca.md section 5.2: lr * (1 - max(0, e - niter) / (niter_decay + 1)) in epoch e = 1 + step / iterations.
   double learning_rate(const std::string& stage, const OptimiserGroup& group, int64_t step,
                        int64_t total) const override;
   // Phase 1: pct and its discriminators in train mode; phase 2: pct in eval mode (frozen), isn and its
   // discriminators in train mode. VGG19 always in eval mode.
   void set_stage_modes(const std::string& stage) override;
   std::unique_ptr<StageBatch> batch(const std::string& stage, int64_t step) override;
-  // SCA.md 5.3: one generator forward; every loss is checked finite before any update; then the G step,
+  // docs/sca.md section 5.3: one generator forward; every loss is checked finite before any update; then the G step,
   // the D_PP step and the D_PB step, both D losses on the forward's fake (detached).
   LossValues step(const std::string& stage, const StageBatch& batch, StageOptimisers& opt) override;
   std::vector<std::string> plotted_losses(const std::string& stage) const override;

@@ -1,4 +1,4 @@
-// SCA-GAN checkpoint read/write (SCA.md §8).
+// SCA-GAN checkpoint read/write (docs/sca.md section 8).
 #include "models/sca/checkpoint.h"
 
 #include <set>

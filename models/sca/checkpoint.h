@@ -1,4 +1,4 @@
-// SCA-GAN checkpoints (SCA.md §8) over the shared checkpoint I/O (models/checkpoint.h): tensors under the
+// SCA-GAN checkpoints (docs/sca.md section 8) over the shared checkpoint I/O (models/checkpoint.h): tensors under the
 // networks' names (pct.* with the BatchNorm running statistics, isn.*, pct_dpb.*, pct_dpp.*, isn_dpb.*,
 // isn_dpp.*), metadata "sca_config" = ScaConfig as JSON and "family" = "sca". A file may hold any subset
 // of the six networks (inference: pct + isn; phase 1: pct + its discriminators; ...): each network in the

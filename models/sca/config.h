@@ -1,4 +1,4 @@
-// The SCA-GAN configuration (the checkpoint's "sca_config" metadata, /work/shared/SCA.md §8): every field
+// The SCA-GAN configuration (the checkpoint's "sca_config" metadata, docs/sca.md section 8): every field
 // of the reference's SCAConfig dataclass with its JSON key and default, split into parts like the DPT
 // Config (Note [config fields] in models/config_fields.h): JSON, range checks and differences are derived
 // from the declarations below.
@@ -15,7 +15,7 @@ namespace dpt {
 
 // Decides the parameter shapes (H, W fix the IS-Net's fc size; an --init checkpoint must match these).
 struct ScaModelShape {
-  int64_t H = 256, W = 176;  // divisible by 4 and >= 36 (SCA.md notation)
+  int64_t H = 256, W = 176;  // divisible by 4 and >= 36 (docs/sca.md conventions)
   int64_t pct_ngf = 64, pct_blocks = 6;
   int64_t isn_ngf = 64, z_dim = 256, spade_hidden = 128;
   int64_t ndf = 64, d_blocks = 3;
@@ -135,7 +135,7 @@ struct ScaConfig : ScaModelShape, ScaData, ScaLossWeights, ScaOptimiser, ScaSche
   }
   std::vector<ConfigField> fields() const { return list_fields(*this); }
 
-  // s_0 = (H, W), s_{l+1} = (ceil(h_l / 2), ceil(w_l / 2)), l = 0..5 (SCA.md notation).
+  // s_0 = (H, W), s_{l+1} = (ceil(h_l / 2), ceil(w_l / 2)), l = 0..5 (docs/sca.md conventions).
   std::vector<std::pair<int64_t, int64_t>> level_sizes() const;
 
   // Throws dpt::Error naming the field when a value is out of range (H or W not divisible by 4 or < 36, ...).
@@ -146,7 +146,7 @@ struct ScaConfig : ScaModelShape, ScaData, ScaLossWeights, ScaOptimiser, ScaSche
   // Overlays the fields present in `obj`, checking type and range (errors name `what` and the key);
   // unknown keys are ignored (the reference's from_json).
   void update_from_json(const Json& obj, const std::string& what = "sca_config");
-  // A checkpoint's sca_config: absent fields take the defaults (SCA.md §8). Validates the result.
+  // A checkpoint's sca_config: absent fields take the defaults (docs/sca.md section 8). Validates the result.
   static ScaConfig from_json(const std::string& text, const std::string& what = "sca_config");
 };
 

@@ -1,4 +1,4 @@
-// SCA-GAN inference helpers shared by tools/dpt-infer and the tests (SCA.md section 6): one pair's network
+// SCA-GAN inference helpers shared by tools/dpt-infer and the tests (docs/sca.md section 6): one pair's network
 // inputs from files (source image, its edge map or XDoG, source and target keypoints), z from a seed, zero
 // or a file, and the frozen forward. No training code (dpt-infer links none).
 #pragma once

@@ -1,4 +1,4 @@
-// SCA-GAN losses (SCA.md §4; the reference's pct_forward_losses, isn_forward_losses, d_loss).
+// SCA-GAN losses (docs/sca.md section 4; the reference's pct_forward_losses, isn_forward_losses, d_loss).
 #include "models/sca/losses.h"
 
 #include <algorithm>

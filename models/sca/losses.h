@@ -1,4 +1,4 @@
-// SCA-GAN losses (/work/shared/SCA.md §4) from one generator forward: phase 1 (PCT-Net: L1, perceptual
+// SCA-GAN losses (docs/sca.md section 4) from one generator forward: phase 1 (PCT-Net: L1, perceptual
 // relu1_2, LSGAN over D_PB and D_PP) and phase 2 (IS-Net: the same plus the contextual loss on relu3_2 and
 // relu4_2), and the discriminators' LSGAN losses. Optimiser steps live in the trainer's family.
 #pragma once

@@ -1,4 +1,4 @@
-// PCT-Net, IS-Net and the ResnetDiscriminator (SCA.md 3.1-3.3; the reference's PCTNet, ISNet, ResnetD).
+// PCT-Net, IS-Net and the ResnetDiscriminator (docs/sca.md sections 3.1-3.3; the reference's PCTNet, ISNet, ResnetD).
 #include "models/sca/networks.h"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// The SCA-GAN networks of /work/shared/SCA.md §3 with its parameter names (so the reference's checkpoints
+// The SCA-GAN networks of docs/sca.md section 3 with its parameter names (so the reference's checkpoints
 // load as they are): PCT-Net (3.1), IS-Net (3.2: style encoder, fc start, CS blocks with SPADE, decoder,
 // conv_img) and the ResnetDiscriminator (3.3). Layers are registered in the reference's construction order.
 #pragma once
@@ -16,7 +16,7 @@ namespace dpt {
 
 struct ScaConfig;
 
-// A conv without bias (SCA.md "nb"): weight [cout, cin, k, k] only. PyTorch default init from gen.
+// A conv without bias (docs/sca.md *nobias*): weight [cout, cin, k, k] only. PyTorch default init from gen.
 class BiaslessConv2d : public Module {
  public:
   BiaslessConv2d(int64_t cin, int64_t cout, int kernel, int stride, int padding, Generator& gen);
@@ -90,7 +90,7 @@ struct Spade : Module {
   Conv2d shared, gamma, beta;
 };
 
-// Content-Style block (SCA.md 3.2 "CS block"): edge branch + pose branch, no shortcut.
+// Content-Style block (docs/sca.md section 3.2 "CS block"): edge branch + pose branch, no shortcut.
 struct CsBlock : Module {
   CsBlock(int64_t fin, int64_t fout, int64_t style_nc, int64_t hidden, double content_weight, Generator& gen);
   // x [N, fin, h, w], style [N, 8nf, h5, w5], edge [N, 1, H, W], pose [N, 18, H, W] -> [N, fout, h, w].
@@ -135,7 +135,7 @@ class IsNet : public Module {
 };
 
 // ---------------------------------------------------------------------------------------- 3.3 D
-// Where a discriminator's dropout masks come from (SCA.md 5.4). Eval mode or p = 0: no dropout at all.
+// Where a discriminator's dropout masks come from (docs/sca.md section 5.4). Eval mode or p = 0: no dropout at all.
 struct DropoutSource {
   const std::vector<Tensor>* masks = nullptr;  // one per residual block, [N, 4ndf, s_2], values 0/1
   Generator* gen = nullptr;                    // else drawn from here (required in train mode, p > 0)

@@ -1,4 +1,4 @@
-// ScaGan: construction (SCA.md 3.4), the forward functions of both phases and inference, parameter groups.
+// ScaGan: construction (docs/sca.md section 3.4), the forward functions of both phases and inference, parameter groups.
 #include "models/sca/sca.h"
 
 #include "core/autograd.h"

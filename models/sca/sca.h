@@ -1,4 +1,4 @@
-// ScaGan: the six networks of SCA-GAN (/work/shared/SCA.md §3) under one parameter tree -- pct.*, isn.*,
+// ScaGan: the six networks of SCA-GAN (docs/sca.md section 3) under one parameter tree -- pct.*, isn.*,
 // pct_dpb.*, pct_dpp.*, isn_dpb.*, isn_dpp.* (the reference's SCAGAN state_dict names) -- with the
 // forward functions of both phases and inference, and the parameter groups of each phase (§5.1).
 // Losses: models/sca/losses.h; checkpoints: models/sca/checkpoint.h. No optimiser or data code here
@@ -24,7 +24,7 @@ ScaPhase parse_sca_phase(const std::string& name);      // an Error listing the 
 inline constexpr int kScaJoints = 18;   // COCO-18 heatmap channels (BP2, BEP2)
 inline constexpr int kScaDCalls = 6;    // discriminator calls per iteration (§5.4 order, see ScaMasks)
 
-// Dropout masks of one iteration in SCA.md §5.4 order: call k = 0 D_PB(fake) and 1 D_PP(fake) inside
+// Dropout masks of one iteration in docs/sca.md section 5.4 order: call k = 0 D_PB(fake) and 1 D_PP(fake) inside
 // loss_G, 2 D_PP(real), 3 D_PP(fake), 4 D_PB(real), 5 D_PB(fake); masks[k][l] for residual block l,
 // [N, 4ndf, s_2] with values 0/1 (the goldens' mask.{k}.{l}).
 using ScaMasks = std::vector<std::vector<Tensor>>;

@@ -1,4 +1,4 @@
-// dpt-edges: writes the 8-bit XDoG edge maps SCA-GAN reads (SCA.md section 1) for every image of a dataset
+// dpt-edges: writes the 8-bit XDoG edge maps SCA-GAN reads (docs/sca.md section 1) for every image of a dataset
 // split or of a folder, with the parameter record that keeps the cache honest (Note [edge cache] in
 // io/sca_dataset.h). A thin front-end over ops/xdog.h.
 #include <sys/stat.h>
@@ -27,7 +27,7 @@ namespace {
 const char* kUsage = R"(usage: dpt-edges --root DIR --split NAME [--split NAME ...] [options]
        dpt-edges --images DIR --out DIR [options]
 
-Precomputes SCA-GAN's XDoG edge maps (SCA.md section 1): 8-bit grey PNGs, dark lines on white, one per
+Precomputes SCA-GAN's XDoG edge maps (docs/sca.md section 1): 8-bit grey PNGs, dark lines on white, one per
 image, named as SCA-GAN reads them: fashionMENDenimid0000008001_1front.jpg -> MENDenimid0000008001_1front.png
 (a leading "fashion" is dropped). With --root, the images of ROOT/<split>/ go to ROOT/trainE/diff/ (every
 split into that one folder, as the original does); with --images, DIR's images go to --out.
@@ -38,7 +38,7 @@ replaces it. A folder with edge PNGs but no record is refused likewise. Up-to-da
 image, same record) are skipped, so an interrupted run continues where it stopped.
 
 options:
-  --root DIR         dataset root (SCA.md layout; DPT's layout works as is)
+  --root DIR         dataset root (docs/sca.md layout; DPT's layout works as is)
   --split NAME       split folder under the root (repeatable: --split train --split test)
   --images DIR       a folder of .jpg / .png images instead of a dataset
   --out DIR          output folder (default with --root: ROOT/trainE/diff)

@@ -29,7 +29,7 @@ Pose transfer (batch, DeepFashion layout <root>/<split>/<name>, <root>/<split>_i
   dpt-infer --checkpoint MODEL.safetensors --root DIR [--split test] [--pairs PAIRS.csv] --out-dir DIR
             [--save-intermediates DIR]
   (pairs default to <root>/pairs-<split>.csv, header from,to; outputs are <from>___<to>.png, stems)
-SCA-GAN (--model sca, or picked from the checkpoint's metadata; SCA.md section 6):
+SCA-GAN (--model sca, or picked from the checkpoint's metadata; docs/sca.md section 6):
   dpt-infer --checkpoint MODEL.safetensors --source IMG --keypoints ANNOTATION.csv --target-name NAME
             --out OUT.png [--source-name NAME] [--source-edges EDGE.png] [--seed N | --z zero|Z.safetensors]
             [--save-intermediates DIR]

@@ -128,7 +128,7 @@ int run_sca_batch(const Args& a, Device device) {
   const KeypointTable table = read_keypoints_csv(kp_path);
   auto model = load_model(a, device);
   const ScaConfig& cfg = model->cfg;
-  const std::string edge_dir = root + "/trainE/diff";  // all splits' edges (SCA.md section 1)
+  const std::string edge_dir = root + "/trainE/diff";  // all splits' edges (docs/sca.md section 1)
   const bool from_files = edges == "files" || (edges == "auto" && std::filesystem::is_directory(edge_dir));
   // Resolve every file and keypoint row first, so a missing one fails before any work.
   struct Job {

@@ -1,4 +1,4 @@
-// dpt-infer's SCA-GAN modes (SCA.md section 6): one pair from files, or a pairs CSV over a dataset root.
+// dpt-infer's SCA-GAN modes (docs/sca.md section 6): one pair from files, or a pairs CSV over a dataset root.
 #pragma once
 #include <string>
 #include <vector>

@@ -19,7 +19,7 @@ const char* kUsage = R"(usage: dpt-synth --out DIR [options]
 Renders procedural people made of the 24 DensePose parts, several views each, with exact IUV maps.
 Writes (docs/dpt.md section 7): DIR/<split>/<name>.png, DIR/<split>_iuv/<name>.png (DensePose
 order: B = I, G = U*255, R = V*255), DIR/pairs-<split>.csv, DIR/persons-<split>.csv and the ground-truth
-atlas of every person, DIR/atlas/<person>.png (6S x 4S). For SCA-GAN (SCA.md section 1) also the
+atlas of every person, DIR/atlas/<person>.png (6S x 4S). For SCA-GAN (docs/sca.md section 1) also the
 COCO-18 keypoints of every view, DIR/fasion-resize-annotation-<split>.csv (PATN format, y first; hidden
 joints -1, joints outside the frame keep their coordinates: synth/keypoints.h); `dpt-edges --root DIR
 --split train --split test` then adds the edge maps. Names are p0007_v02; splits are by person (the last

@@ -25,7 +25,7 @@ void on_signal(int) {
 const char* kUsage = R"(usage: dpt-train --data DIR [options]
 
 Trains Dense Pose Transfer in stages (docs/dpt.md section 6): predictive -> inpainting -> blending,
-or with --model sca SCA-GAN in two phases (SCA.md section 5): pctnet -> isnet.
+or with --model sca SCA-GAN in two phases (docs/sca.md section 5): pctnet -> isnet.
 
   --model dpt|sca      the model family; sca reads configs/sca/NAME.json presets             [dpt]
                        (a config file naming "family" picks it too)
