@@ -3,6 +3,7 @@
 
 #include "core/autograd.h"
 #include "core/dispatch.h"
+#include "core/flop_counter.h"
 
 namespace dpt {
 
@@ -62,9 +63,12 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParam
   Tensor xc = x.contiguous().detach(), wc = w.contiguous().detach(), bc = contiguous_or_undefined(b);
   Tensor out = Tensor::empty({N, Cout, Ho, Wo}, x.dtype(), x.device());
   DPT_DISPATCH(x.device(), conv2d_forward, xc, wc, bc, p, out);
+  const double flops = 2.0 * N * Cout * (Cin / p.groups) * kh * kw * Ho * Wo;  // Note [FLOP counter]
+  count_flops(flops);
 
   const bool need_x = wants_grad(x), need_w = wants_grad(w), need_b = wants_grad(b);
-  return make_result(out, "conv2d", {x, w, b}, [xc, wc, p, need_x, need_w, need_b](const Tensor& g) {
+  return make_result(out, "conv2d", {x, w, b}, [xc, wc, p, need_x, need_w, need_b, flops](const Tensor& g) {
+    count_flops(flops * (int(need_x) + int(need_w)));
     Tensor gc = g.contiguous();
     Tensor gx = need_x ? Tensor::empty_like(xc) : Tensor();
     Tensor gw = need_w ? Tensor::empty_like(wc) : Tensor();
@@ -95,9 +99,13 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, const
   Tensor xc = x.contiguous().detach(), wc = w.contiguous().detach(), bc = contiguous_or_undefined(b);
   Tensor out = Tensor::empty({N, Cout, Ho, Wo}, x.dtype(), x.device());
   DPT_DISPATCH(x.device(), conv_transpose2d_forward, xc, wc, bc, p, out);
+  const double flops = 2.0 * N * Cin * (Cout / p.groups) * kh * kw * x.size(2) * x.size(3);  // Note [FLOP counter]
+  count_flops(flops);
 
   const bool need_x = wants_grad(x), need_w = wants_grad(w), need_b = wants_grad(b);
-  return make_result(out, "conv_transpose2d", {x, w, b}, [xc, wc, p, Cout, need_x, need_w, need_b](const Tensor& g) {
+  return make_result(out, "conv_transpose2d", {x, w, b},
+                     [xc, wc, p, Cout, need_x, need_w, need_b, flops](const Tensor& g) {
+    count_flops(flops * (int(need_x) + int(need_w)));
     Tensor gc = g.contiguous();
     Tensor gx = need_x ? Tensor::empty_like(xc) : Tensor();
     Tensor gw = need_w ? Tensor::empty_like(wc) : Tensor();

@@ -3,6 +3,7 @@
 
 #include "core/autograd.h"
 #include "core/dispatch.h"
+#include "core/flop_counter.h"
 
 namespace dpt {
 
@@ -25,8 +26,11 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   Tensor bc = b.defined() ? b.contiguous().detach() : Tensor();
   Tensor out = Tensor::empty({x.size(0), w.size(0)}, x.dtype(), x.device());
   DPT_DISPATCH(x.device(), linear_forward, xc, wc, bc, out);
+  const double flops = 2.0 * x.size(0) * x.size(1) * w.size(0);  // Note [FLOP counter]
+  count_flops(flops);
   const bool need_x = wants_grad(x), need_w = wants_grad(w), need_b = wants_grad(b);
-  return make_result(out, "linear", {x, w, b}, [xc, wc, need_x, need_w, need_b](const Tensor& g) {
+  return make_result(out, "linear", {x, w, b}, [xc, wc, need_x, need_w, need_b, flops](const Tensor& g) {
+    count_flops(flops * (int(need_x) + int(need_w)));
     Tensor gc = g.contiguous();
     Tensor gx = need_x ? Tensor::empty_like(xc) : Tensor();
     Tensor gw = need_w ? Tensor::empty_like(wc) : Tensor();

@@ -12,9 +12,12 @@
 #include <sstream>
 #include <vector>
 
+#include "core/allocator.h"
 #include "core/autograd.h"
+#include "core/flop_counter.h"
 #include "core/rng.h"
 #include "core/threading.h"
+#include "tools/dpt-bench/peak.h"
 #include "train/dpt_family.h"
 
 namespace dpt::bench {
@@ -116,6 +119,8 @@ int run_one(const std::string& cfg_name, const std::string& stage, const StepsOp
     else family.step(stage, *batch, opt);
   };
   for (int i = 0; i < warmup; ++i) one_step();
+  reset_flop_count();  // Note [FLOP counter]: conv, conv_transpose and linear only
+  allocator_for(DeviceType::CPU).reset_peak();
   std::vector<double> times;
   for (int i = 0; i < steps; ++i) {
     const double t0 = now_s();
@@ -125,6 +130,9 @@ int run_one(const std::string& cfg_name, const std::string& stage, const StepsOp
   std::vector<double> sorted = times;
   std::sort(sorted.begin(), sorted.end());
   const double median = sorted[sorted.size() / 2], fastest = sorted.front();
+  const double gflop_per_step = steps > 0 ? counted_flops() / steps * 1e-9 : 0;
+  const char* peak_env = std::getenv("DPT_BENCH_PEAK_GFLOPS");  // set by the parent (run_steps)
+  const double peak = peak_env ? std::atof(peak_env) : 0;
   std::ostringstream js;
   js << "{\"kind\": \"step\", \"engine\": \"dpt\", \"config\": \"" << cfg_name << "\", \"stage\": \"" << stage
      << "\", \"batch\": " << N << ", \"H\": " << H << ", \"W\": " << W << ", \"ngf\": " << cfg.ngf
@@ -132,7 +140,13 @@ int run_one(const std::string& cfg_name, const std::string& stage, const StepsOp
      << ", \"steps\": " << steps << ", \"warmup\": " << warmup << ", \"median_s\": " << median
      << ", \"min_s\": " << fastest << ", \"times_s\": [";
   for (size_t i = 0; i < times.size(); ++i) js << (i ? ", " : "") << times[i];
-  js << "], \"images_per_s\": " << N / median << ", \"peak_rss_gib\": " << peak_rss_gib() << "}";
+  js << "], \"images_per_s\": " << N / median << ", \"peak_rss_gib\": " << peak_rss_gib()
+     << ", \"alloc_peak_bytes\": " << allocator_for(DeviceType::CPU).stats().peak_bytes
+     << ", \"counted_gflop_per_step\": " << gflop_per_step << ", \"counted_gflops\": " << gflop_per_step / median
+     << ", \"pct_of_peak\": ";
+  if (peak > 0) js << 100.0 * gflop_per_step / median / peak;
+  else js << "null";
+  js << "}";
   std::printf("%s\n", js.str().c_str());
   std::fflush(stdout);
   return 0;
@@ -165,6 +179,12 @@ int run_steps(const StepsOptions& o) {
     DPT_CHECK(std::find(known.begin(), known.end(), st) != known.end(),
               "unknown stage '" << st << "' in --stages (" << known_list << ")");
   for (const std::string& c : configs) config_named(c, o.batch);  // reject a bad name before running anything
+  // The machine's peak first (a JSON line like the rows), handed to the children for their pct_of_peak.
+  const Peak peak = measure_peak();
+  std::printf("{\"kind\": \"peak\", \"engine\": \"dpt\", \"gflops\": %.1f, \"isa\": \"%s\", \"threads\": %d}\n",
+              peak.gflops, peak.isa, peak.threads);
+  std::fflush(stdout);
+  setenv("DPT_BENCH_PEAK_GFLOPS", std::to_string(peak.gflops).c_str(), 1);
   int status = 0;
   for (const std::string& c : configs)
     for (const std::string& st : stages) {
