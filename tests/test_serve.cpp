@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 #include <vector>
@@ -365,12 +366,18 @@ TEST_CASE("serve/api/oversized_body") {
 }
 
 TEST_CASE("serve/api/time_limit") {
-  Fixture fx(int64_t(8) << 20, 1e-6);  // no inference finishes within a microsecond
-  auto c = fx.client();
-  auto r = c.Post("/api/transfer", dataset_pair());
-  REQUIRE(r);
-  CHECK(r->status == 504);
-  CHECK(parse_json(r->body).at("error").as_string().find("time limit") != std::string::npos);
+  std::string temp;
+  {
+    Fixture fx(int64_t(8) << 20, 1e-6);  // no inference finishes within a microsecond
+    temp = fx.server->temp_dir();
+    auto c = fx.client();
+    auto r = c.Post("/api/transfer", dataset_pair());
+    REQUIRE(r);
+    CHECK(r->status == 504);
+    CHECK(parse_json(r->body).at("error").as_string().find("time limit") != std::string::npos);
+  }
+  // The job outlived its request; stopping the server waits for it, then removes the temporary folder.
+  CHECK_MESSAGE(!std::filesystem::exists(temp), temp << " left behind");
 }
 
 TEST_CASE("serve/api/path_traversal") {
