@@ -1,83 +1,126 @@
 #!/usr/bin/env bash
-# The main job of the README: builds the engine, renders a synthetic DensePose dataset with dpt-synth,
-# trains all three stages at the `cpu` preset, evaluates the paper's Table 3 ablation and two baselines
-# on the held-out persons with dpt-eval, and writes out/demo/report.md.
-# Environment: DEMO_PERSONS (default 200), DEMO_STEPS (per stage; default: the preset's), DEMO_OUT (out/demo).
+# The main job of the README: builds the engine, renders a synthetic DensePose dataset with dpt-synth (IUV
+# maps and COCO-18 keypoints of the same people), trains Dense Pose Transfer (three stages, `cpu` preset)
+# and SCA-GAN (two phases, `sca/cpu` preset at 64x64, plus the two Table 2 ablations), scores every
+# variant on the same held-out pairs with dpt-eval and writes out/demo/report.md (scripts/demo_report.sh).
+# Environment:
+#   DEMO_MODELS     dpt | sca | both (default both)
+#   DEMO_PERSONS    synthetic persons (default 200; a tenth held out)
+#   DEMO_STEPS      DPT steps per stage (default: the preset's); also SCA's when DEMO_SCA_STEPS is unset
+#   DEMO_SCA_STEPS  SCA-GAN phase-2 (IS-Net) steps per variant; phase 1 (PCT-Net) runs half (default 300)
+#   DEMO_LPIPS      LPIPS weights (dpt-eval --help, "LPIPS") to add the LPIPS column; none by default
+#   DEMO_OUT        output folder (default out/demo)
+#   DEMO_BIN        use the tools of this folder and skip the build (e.g. build/release/bin)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+models=${DEMO_MODELS:-both}
+case "$models" in dpt | sca | both) ;; *) echo "DEMO_MODELS must be dpt, sca or both, got '$models'" >&2; exit 2 ;; esac
+want_dpt=false want_sca=false
+[ "$models" != sca ] && want_dpt=true
+[ "$models" != dpt ] && want_sca=true
+lpips=${DEMO_LPIPS:-}
+if [ -n "$lpips" ] && [ ! -f "$lpips" ]; then echo "DEMO_LPIPS: '$lpips' does not exist" >&2; exit 2; fi
 scripts/install-deps.sh
 start=$(date +%s)
 out=${DEMO_OUT:-out/demo}
 persons=${DEMO_PERSONS:-200}
 jobs=$(nproc)
+sca_steps=${DEMO_SCA_STEPS:-${DEMO_STEPS:-300}}
+[ "$sca_steps" -ge 2 ] || { echo "DEMO_SCA_STEPS must be >= 2" >&2; exit 2; }
+marks="$out/times.txt"
+mark() { echo "$1 $(( $(date +%s) - start ))" >> "$marks"; }  # seconds since the start, per part
 
-echo "=== build (CPU, native)"
-cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release -DDPT_CUDA=OFF -DDPT_NATIVE=ON -DDPT_BUILD_TESTS=OFF > /dev/null
-cmake --build build/demo -j "$jobs" --target dpt-synth dpt-train dpt-ablate dpt-eval
-bin=build/demo/bin
-
-echo "=== synthetic dataset: $persons persons x 4 views at 64x64"
 rm -rf "$out"
 mkdir -p "$out"
+if [ -n "${DEMO_BIN:-}" ]; then
+  bin=$DEMO_BIN
+  echo "=== using the tools in $bin (no build)"
+else
+  echo "=== build (CPU, native)"
+  targets=(dpt-synth dpt-eval dpt-train)
+  $want_dpt && targets+=(dpt-ablate)
+  $want_sca && targets+=(dpt-infer)
+  cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release -DDPT_CUDA=OFF -DDPT_NATIVE=ON -DDPT_BUILD_TESTS=OFF > /dev/null
+  cmake --build build/demo -j "$jobs" --target "${targets[@]}"
+  bin=build/demo/bin
+fi
+mark build
+
+echo "=== synthetic dataset: $persons persons x 4 views at 64x64 (IUV maps and COCO-18 keypoints)"
 $bin/dpt-synth --out "$out/data" --persons "$persons" --views 4 --size 64x64 --tile 32 --test-persons $((persons / 10)) \
-  --hair-skirt 0.3 --seam-noise 0.2 --seed 1 --contact-sheet "$out/contact_sheet.png" --quiet
+  --hair-skirt 0.3 --seam-noise 0.2 --seed 1 --contact-sheet "$out/contact_sheet.png" --sheet-sca --quiet
+mark data
 
-echo "=== training (preset cpu)"
-steps=()
-[ -n "${DEMO_STEPS:-}" ] && steps=(--steps "$DEMO_STEPS")
-$bin/dpt-train --preset cpu --data "$out/data" --out "$out/run" "${steps[@]}"
-
-echo "=== ablation outputs on the test persons"
-$bin/dpt-ablate --checkpoint "$out/run/model.safetensors" --data "$out/data" --split test --out "$out/pred"
-
-echo "=== evaluation"
-for v in full no_inpaint predictive warp_only source; do
-  $bin/dpt-eval --pred-dir "$out/pred/$v" --data-root "$out/data" --split test --json "$out/eval_$v.json" \
-    --grid "$out/grid_$v.png" --max-grid 8 --quiet
-done
-
-# ---- report
-json_num() {  # json_num FILE OBJECT KEY: the number KEY of the top-level object OBJECT (mean, person_mean)
-  grep -o "\"$2\":{[^}]*}" "$1" | head -1 | grep -o "\"$3\":[-0-9.eE+]*" | head -1 | cut -d: -f2 | cut -c1-6
+# evaluate NAME PRED_DIR: plain protocol (JSON, grid, optional LPIPS) and the PATN protocol's SSIM.
+evaluate() {
+  local extra=()
+  [ -n "$lpips" ] && extra=(--lpips "$lpips")
+  $bin/dpt-eval --pred-dir "$2" --data-root "$out/data" --split test --json "$out/eval_$1.json" \
+    --grid "$out/grid_$1.png" --max-grid 8 --quiet "${extra[@]}"
+  $bin/dpt-eval --pred-dir "$2" --data-root "$out/data" --split test --protocol patn --json "$out/eval_$1.patn.json" --quiet
 }
-secs=$(( $(date +%s) - start ))
-{
-  echo "# Dense Pose Transfer — demo report"
-  echo
-  echo "Synthetic data: $persons persons x 4 views at 64x64 (dpt-synth, seed 1; $((persons / 10)) test persons held out)."
-  echo "Training: preset \`cpu\` ($(grep -o '"predictive_steps":[0-9]*' "$out/run/config.json" | cut -d: -f2) /"
-  echo "$(grep -o '"inpainting_steps":[0-9]*' "$out/run/config.json" | cut -d: -f2) /"
-  echo "$(grep -o '"blending_steps":[0-9]*' "$out/run/config.json" | cut -d: -f2) steps; random VGG19 features at 1/4 width"
-  echo "for the perceptual term, style term off — README, 'The demo's loss weights')."
-  echo "Wall time of the whole demo: ${secs} s on $(nproc) cores."
-  echo
-  echo "## Table 3 ablation and baselines (test pairs)"
-  echo
-  echo "| variant | SSIM | MS-SSIM | SSIM (person) | L1 | PSNR |"
-  echo "|---|---|---|---|---|---|"
-  for v in source warp_only predictive no_inpaint full; do
-    f="$out/eval_$v.json"
-    echo "| $v | $(json_num "$f" mean ssim) | $(json_num "$f" mean ms_ssim) | $(json_num "$f" person_mean ssim) | $(json_num "$f" mean l1) | $(json_num "$f" mean psnr) |"
+
+# The copy-source baseline: each pair's prediction is its source image (dpt-ablate writes the same for DPT).
+source_baseline() {
+  mkdir -p "$1"
+  tail -n +2 "$out/data/pairs-test.csv" | tr -d '\r' | while IFS=, read -r from to; do
+    cp "$out/data/test/$from.png" "$1/${from}___${to}.png"
   done
-  echo
-  echo "full = predictive + warping with inpainting + blending; no_inpaint = the same with the inpainter bypassed;"
-  echo "predictive = G_p alone; warp_only and source are baselines. All variants come from one trained model."
-  echo
-  echo "## Samples"
-  echo
-  echo "Ground truth | prediction, full model: ![full](grid_full.png)"
-  echo
-  echo "Predictive only: ![predictive](grid_predictive.png)"
-  echo
-  echo "Training samples (source | target IUV | y_p | y_w | y_hat | ground truth):"
-  last=$(ls "$out"/run/samples/blending-*.png 2> /dev/null | sort -V | tail -1)  # the last step's grid
-  [ -n "$last" ] && echo "![$(basename "$last")](run/samples/$(basename "$last"))"
-  echo
-  echo "## Loss curves"
-  echo
-  for st in predictive inpainting blending; do echo "![$st](run/plots/$st.svg)"; done
-  echo
-  echo "Dataset contact sheet: ![contact sheet](contact_sheet.png)"
-} > "$out/report.md"
+}
+
+if $want_dpt; then
+  echo "=== DPT: training (preset cpu)"
+  steps=()
+  [ -n "${DEMO_STEPS:-}" ] && steps=(--steps "$DEMO_STEPS")
+  $bin/dpt-train --preset cpu --data "$out/data" --out "$out/run" "${steps[@]}"
+  mark dpt_train
+  echo "=== DPT: Table 3 variants on the test pairs"
+  $bin/dpt-ablate --checkpoint "$out/run/model.safetensors" --data "$out/data" --split test --out "$out/pred"
+  for v in full no_inpaint predictive warp_only source; do evaluate "$v" "$out/pred/$v"; done
+  mark dpt_eval
+else
+  source_baseline "$out/pred/source"
+  evaluate source "$out/pred/source"
+fi
+
+if $want_sca; then
+  # Every variant: the same data, seed (pair draws, z, dropout masks, initial weights) and schedule:
+  # epoch_size = steps * batch / 2, phase 2 = 1 + 1 epochs (steps iterations), phase 1 = 1 epoch (steps / 2).
+  sca=(--model sca --preset cpu --data "$out/data" --set H=64 --set W=64 --set pct_batch=4 --set isn_batch=4
+       --set epoch_size=$((sca_steps * 2)) --set pct_niter=1 --set pct_niter_decay=0 --set isn_niter=1
+       --set isn_niter_decay=1 --set sample_every=$(( (sca_steps + 3) / 4 )) --edges xdog)
+  echo "=== SCA-GAN: full model, phase 1 (PCT-Net) then phase 2 (IS-Net)"
+  $bin/dpt-train "${sca[@]}" --out "$out/sca/full"
+  mark sca_full
+  # The ablations retrain phase 2 from the full model's phase-1 weights (SCA-GAN Table 2; README).
+  for v in no_prior_transfer no_content_branch; do
+    echo "=== SCA-GAN: $v, phase 2"
+    $bin/dpt-train "${sca[@]}" --stages isnet --init "$out/sca/full/pctnet.safetensors" --set ablation=$v \
+      --out "$out/sca/$v"
+    mark "sca_$v"
+  done
+  echo "=== SCA-GAN: inference on the test pairs (z from seed 0)"
+  for v in full no_prior_transfer no_content_branch; do
+    extra=()
+    [ "$v" = full ] && extra=(--save-intermediates "$out/sca_intermediates")
+    $bin/dpt-infer --checkpoint "$out/sca/$v/model.safetensors" --root "$out/data" --split test --edges xdog \
+      --out-dir "$out/pred_sca/$v" --seed 0 "${extra[@]}" 2> "$out/sca/$v/infer.log"
+    evaluate "sca_$v" "$out/pred_sca/$v"
+  done
+  # Measured for the closing note: how close the IS-Net's edge condition is to the target's edges -- the
+  # full model's fake_EP2 (PCT-Net) against the source's own EP1 (what "w/o prior transfer" feeds).
+  for e in generated_target_edges source_edges target_edges; do mkdir -p "$out/sca_edges/$e"; done
+  for d in "$out"/sca_intermediates/*/; do
+    n=$(basename "$d")
+    for e in generated_target_edges source_edges target_edges; do cp "$d/$e.png" "$out/sca_edges/$e/$n.png"; done
+  done
+  for e in generated_target_edges source_edges; do
+    $bin/dpt-eval --pred-dir "$out/sca_edges/$e" --gt-dir "$out/sca_edges/target_edges" --json "$out/edges_$e.json" --quiet
+  done
+  mark sca_eval
+fi
+
+secs=$(( $(date +%s) - start ))
+scripts/demo_report.sh "$out" "$models" "$persons" "$secs" "$sca_steps"
 echo "=== done in ${secs} s: $out/report.md"
-cat "$out/report.md" | sed -n '/## Table 3/,/## Samples/p'
+sed -n '/^## Results/,/^## Samples/p' "$out/report.md"
