@@ -138,6 +138,7 @@ void check_param_grads(Report& rep, const std::vector<std::pair<std::string, Ten
   for (const auto& p : params) {
     const std::string key = "grad." + p.first;
     REQUIRE_MESSAGE(p.second.grad().defined(), "no gradient reached " << p.first);
+    REQUIRE_MESSAGE(p.second.device() == rep.device, p.first << " is on " << p.second.device().str());
     const Tensor a = rep.host(p.second.grad(), key);
     if (zeros.count(key)) {
       const std::string wkey = key.substr(0, key.size() - 4) + "weight";  // grad.<layer>.bias -> .weight
