@@ -3,6 +3,8 @@
 
 #include <sys/sysinfo.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,7 +24,38 @@ struct CachingAllocator::Impl {
   std::map<size_t, std::vector<void*>> free_blocks;  // size class -> blocks (no empty lists)
   std::unordered_map<void*, size_t> block_bytes;      // handed-out block -> its size class
   MemoryStats stats;
+  // Note [memory tags]: the tag of each block handed out while tagging was on, and bytes per tag
+  // (keyed by the tag's static strings).
+  std::unordered_map<void*, MemoryTag> block_tag;
+  std::map<std::pair<std::string, std::string>, TaggedBytes> tags;
+
+  void charge(void* p, size_t sz, MemoryTag tag) {
+    block_tag[p] = tag;
+    TaggedBytes& t = tags[{tag.phase, tag.op}];
+    if (t.phase.empty()) t.phase = tag.phase, t.op = tag.op;
+    t.live_bytes += sz;
+    t.peak_bytes = std::max(t.peak_bytes, t.live_bytes);
+  }
+  // Removes p's charge; returns false when p was not tagged.
+  bool uncharge(void* p, size_t sz) {
+    auto it = block_tag.find(p);
+    if (it == block_tag.end()) return false;
+    TaggedBytes& t = tags[{it->second.phase, it->second.op}];
+    t.live_bytes -= std::min(t.live_bytes, sz);
+    block_tag.erase(it);
+    return true;
+  }
 };
+
+namespace {
+std::atomic<bool> g_tagging{false};
+thread_local MemoryTag t_tag;
+}  // namespace
+
+void set_memory_tagging(bool on) { g_tagging.store(on, std::memory_order_relaxed); }
+bool memory_tagging() { return g_tagging.load(std::memory_order_relaxed); }
+MemoryTagScope::MemoryTagScope(const char* phase, const char* op) : prev_(t_tag) { t_tag = MemoryTag{phase, op}; }
+MemoryTagScope::~MemoryTagScope() { t_tag = prev_; }
 
 CachingAllocator::Impl* CachingAllocator::impl() {
   if (!impl_) impl_ = new Impl;
@@ -101,6 +134,7 @@ void* CachingAllocator::allocate(size_t bytes) {
   }
   std::lock_guard<std::mutex> lock(im->mu);
   im->block_bytes[p] = sz;
+  if (memory_tagging()) im->charge(p, sz, t_tag);
   im->stats.current_bytes += sz;
   if (im->stats.current_bytes > im->stats.peak_bytes) im->stats.peak_bytes = im->stats.current_bytes;
   raw_->on_allocate(p, bytes, sz);
@@ -114,6 +148,7 @@ void CachingAllocator::release(void* p, size_t bytes) {
   auto it = im->block_bytes.find(p);
   const size_t sz = it != im->block_bytes.end() ? it->second : round_size(bytes);
   if (it != im->block_bytes.end()) im->block_bytes.erase(it);
+  if (!im->block_tag.empty()) im->uncharge(p, sz);
   im->free_blocks[sz].push_back(p);
   im->stats.current_bytes -= sz;
   im->stats.cached_bytes += sz;
@@ -139,6 +174,38 @@ void CachingAllocator::reset_peak() {
   Impl* im = impl();
   std::lock_guard<std::mutex> lock(im->mu);
   im->stats.peak_bytes = im->stats.current_bytes;
+}
+
+void CachingAllocator::retag(void* p, MemoryTag tag) {
+  if (!memory_tagging() || !p) return;
+  Impl* im = impl();
+  std::lock_guard<std::mutex> lock(im->mu);
+  auto it = im->block_bytes.find(p);
+  if (it == im->block_bytes.end()) return;
+  im->uncharge(p, it->second);
+  im->charge(p, it->second, tag);
+}
+
+std::vector<TaggedBytes> CachingAllocator::tagged_stats() const {
+  auto* self = const_cast<CachingAllocator*>(this);
+  Impl* im = self->impl();
+  std::lock_guard<std::mutex> lock(im->mu);
+  std::vector<TaggedBytes> out;
+  for (const auto& kv : im->tags) out.push_back(kv.second);
+  return out;
+}
+
+void CachingAllocator::reset_tag_stats() {
+  Impl* im = impl();
+  std::lock_guard<std::mutex> lock(im->mu);
+  for (auto it = im->tags.begin(); it != im->tags.end();) {
+    if (it->second.live_bytes == 0) {
+      it = im->tags.erase(it);
+    } else {
+      it->second.peak_bytes = it->second.live_bytes;
+      ++it;
+    }
+  }
 }
 
 namespace {

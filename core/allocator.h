@@ -3,6 +3,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "core/dtype.h"
 
@@ -12,6 +14,35 @@ struct MemoryStats {
   size_t current_bytes = 0;  // bytes handed out and not yet returned
   size_t peak_bytes = 0;     // maximum of current_bytes since the last reset
   size_t cached_bytes = 0;   // bytes held in the free lists
+};
+
+// Note [memory tags]: where the bytes go (dpt-bench steps --memory). While tagging is on, every block
+// handed out is charged to the calling thread's current tag (phase, op), and live and peak bytes are
+// kept per tag. Phases: "graph" = outputs of differentiable ops recorded in the autograd graph
+// (activations held until backward, make_result retags them with the op's name), "backward" = what an
+// op's backward allocates (its gradients and workspaces, op = the node's name), "other" = the rest
+// (forward workspaces and temporaries, no-grad outputs, optimiser state). Tag strings must be static.
+// Off by default: when off, the cost is one relaxed load per allocation.
+struct MemoryTag {
+  const char* phase = "other";
+  const char* op = "-";
+};
+struct TaggedBytes {
+  std::string phase, op;
+  size_t live_bytes = 0, peak_bytes = 0;
+};
+void set_memory_tagging(bool on);
+bool memory_tagging();
+// Sets this thread's tag for its lifetime (nested scopes restore the outer tag).
+class MemoryTagScope {
+ public:
+  MemoryTagScope(const char* phase, const char* op);
+  ~MemoryTagScope();
+  MemoryTagScope(const MemoryTagScope&) = delete;
+  MemoryTagScope& operator=(const MemoryTagScope&) = delete;
+
+ private:
+  MemoryTag prev_;
 };
 
 // Raw memory of one device kind. CUDA registers its own (see ops/cuda); CPU is built in.
@@ -46,6 +77,10 @@ class CachingAllocator {
   void empty_cache();            // gives every cached block back to the device
   MemoryStats stats() const;
   void reset_peak();
+  // Note [memory tags]: moves block p (as returned by allocate; other pointers are ignored) to `tag`.
+  void retag(void* p, MemoryTag tag);
+  std::vector<TaggedBytes> tagged_stats() const;  // tags seen since the last reset_tag_stats
+  void reset_tag_stats();                         // forgets tags with no live bytes; peaks := live
   RawAllocator* raw() const { return raw_; }
   // The size class of a request; an Error for a request above kMaxAllocationBytes.
   static size_t round_size(size_t bytes);

@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/allocator.h"
 #include "core/device_ops.h"
 
 namespace dpt {
@@ -59,6 +60,8 @@ Tensor make_result(Tensor out, const char* name, std::vector<Tensor> inputs, Bac
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
   out.get()->grad_fn = std::move(node);
+  if (memory_tagging() && out.get()->storage)  // Note [memory tags] (core/allocator.h)
+    allocator_for(out.device().type).retag(out.get()->storage->data(), MemoryTag{"graph", name});
   return out;
 }
 
@@ -112,7 +115,11 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
       continue;
     }
     Node* node = t->grad_fn.get();
-    std::vector<Tensor> in_grads = node->backward(g);
+    std::vector<Tensor> in_grads;
+    {
+      MemoryTagScope tag("backward", node->name);  // Note [memory tags]
+      in_grads = node->backward(g);
+    }
     DPT_CHECK(in_grads.size() == node->inputs.size(),
               "backward of " << node->name << " returned " << in_grads.size() << " gradients for "
                              << node->inputs.size() << " inputs");

@@ -37,7 +37,7 @@ struct Options {
 
 const char* kUsage = R"(usage: dpt-bench ops [--threads N] [--runs N] [--warmup N] [--batch N] [--filter TEXT]
        dpt-bench steps [--config small|paper|all] [--stages LIST] [--threads N] [--runs N]
-                       [--warmup N] [--batch N]
+                       [--warmup N] [--batch N] [--memory]
        dpt-bench peak [--threads N]
 
 peak: the machine's FP32 peak in GFLOP/s, measured with an FMA loop (independent accumulators, the
@@ -49,6 +49,12 @@ inpainting, blending (full-width random VGG19) and batched inference, each in it
 and prints one JSON line per (config, stage) in the form of ../shared/reference/bench_torch.py
 (small: 64x64, ngf 32, S 32; paper: 256x256, ngf 64, S 256; batch 8). Default --runs / --warmup:
 small 5 / 2, paper 2 / 1. Run the peer next to it: python3 bench_torch.py --config small
+Each row has the CPU allocator's peak over the timed steps (alloc_peak_bytes) and, from the FLOPs of
+conv2d, conv_transpose2d and linear counted during the steps (other ops are not counted), the rate
+counted_gflops and pct_of_peak. --memory: also one {"kind": "memory"} line per stage with the peak
+bytes per (phase, op) over one step (Note [memory tags] in core/allocator.h): phase "graph" = op
+outputs recorded for backward, "backward" = what each op's backward allocates, "other" = forward
+workspaces, temporaries and optimiser state.
 
 ops:
 Times the CPU kernels of conv2d / conv_transpose2d (forward, dx, dw), linear and gram on the
@@ -61,7 +67,8 @@ GFLOP/s and % of the measured peak. Rows whose name contains --filter TEXT are r
 )";
 
 const std::vector<cli::Option> kOptions = {{"--threads"}, {"--runs"},  {"--warmup"}, {"--batch"},
-                                           {"--config"},  {"--stages"}, {"--only"},   {"--filter"}};
+                                           {"--config"},  {"--stages"}, {"--only"},   {"--filter"},
+                                           {"--memory", cli::Kind::Flag}};
 
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -196,11 +203,13 @@ int run(const cli::Args& a) {
     return 0;
   }
   if (cmd == "steps") {
-    a.only({"--threads", "--runs", "--warmup", "--batch", "--config", "--stages", "--only"}, "dpt-bench steps");
+    a.only({"--threads", "--runs", "--warmup", "--batch", "--config", "--stages", "--only", "--memory"},
+           "dpt-bench steps");
     bench::StepsOptions steps;
     steps.config = a.get_choice("--config", {"small", "paper", "all"}, steps.config);
     steps.stages = a.get("--stages", steps.stages);
     steps.only = a.get("--only");
+    steps.memory = a.has("--memory");
     steps.threads = o.threads;
     steps.batch = o.batch;
     if (a.has("--runs")) steps.steps = o.runs;

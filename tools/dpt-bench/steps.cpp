@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <sstream>
 #include <vector>
 
@@ -88,6 +89,33 @@ double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// One more step with Note [memory tags] on: a {"kind": "memory"} JSON line with the peak bytes per
+// (phase, op) during the step, largest first, the allocator's overall peak and the bytes live before the
+// step (allocated earlier, so untagged: parameters, optimiser moments, inputs). Tag peaks need not
+// coincide in time, so they do not add up to the overall peak.
+void print_memory_breakdown(const std::string& cfg_name, const std::string& stage,
+                            const std::function<void()>& one_step) {
+  CachingAllocator& a = allocator_for(DeviceType::CPU);
+  set_memory_tagging(true);
+  a.reset_tag_stats();
+  a.reset_peak();
+  const size_t before = a.stats().current_bytes;  // parameters, optimiser moments, inputs: not tagged
+  one_step();
+  set_memory_tagging(false);
+  std::vector<TaggedBytes> tags = a.tagged_stats();
+  std::sort(tags.begin(), tags.end(), [](const TaggedBytes& x, const TaggedBytes& y) { return x.peak_bytes > y.peak_bytes; });
+  std::ostringstream js;
+  js << "{\"kind\": \"memory\", \"engine\": \"dpt\", \"config\": \"" << cfg_name << "\", \"stage\": \"" << stage
+     << "\", \"alloc_peak_bytes\": " << a.stats().peak_bytes << ", \"live_before_step_bytes\": " << before
+     << ", \"peak_bytes_by_tag\": [";
+  for (size_t i = 0; i < tags.size(); ++i)
+    js << (i ? ", " : "") << "{\"phase\": \"" << tags[i].phase << "\", \"op\": \"" << tags[i].op
+       << "\", \"peak_bytes\": " << tags[i].peak_bytes << "}";
+  js << "]}";
+  std::printf("%s\n", js.str().c_str());
+  std::fflush(stdout);
+}
+
 int run_one(const std::string& cfg_name, const std::string& stage, const StepsOptions& o) {
   const Config cfg = config_named(cfg_name, o.batch);
   const int steps = o.steps >= 0 ? o.steps : (cfg_name == "small" ? 5 : 2);
@@ -149,6 +177,7 @@ int run_one(const std::string& cfg_name, const std::string& stage, const StepsOp
   js << "}";
   std::printf("%s\n", js.str().c_str());
   std::fflush(stdout);
+  if (o.memory) print_memory_breakdown(cfg_name, stage, one_step);
   return 0;
 }
 
@@ -193,6 +222,7 @@ int run_steps(const StepsOptions& o) {
       if (o.threads > 0) cmd << " --threads " << o.threads;
       if (o.steps >= 0) cmd << " --runs " << o.steps;
       if (o.warmup >= 0) cmd << " --warmup " << o.warmup;
+      if (o.memory) cmd << " --memory";
       const int rc = std::system(cmd.str().c_str());
       if (rc != 0) {
         std::fprintf(stderr, "dpt-bench: %s:%s failed (status %d)\n", c.c_str(), st.c_str(), rc);
