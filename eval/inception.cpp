@@ -3,12 +3,9 @@
 #include "eval/inception.h"
 
 #include <cmath>
-#include <functional>
-#include <sstream>
 
 #include "core/autograd.h"
 #include "core/error.h"
-#include "io/safetensors.h"
 #include "ops/conv2d.h"
 #include "ops/elementwise.h"
 #include "ops/interpolate.h"
@@ -96,44 +93,28 @@ const std::vector<ConvSpec>& conv_specs() {
 
 const char* const kBnParts[] = {"weight", "bias", "running_mean", "running_var"};
 
-// Where the weights come from: a safetensors file or tensors in memory.
-struct WeightSource {
-  std::string what;  // "weights file 'x.safetensors'"
-  std::vector<std::string> names;
-  std::function<bool(const std::string&)> has;
-  std::function<Shape(const std::string&)> shape;
-};
-
-// Names first (all of them, so the message can count), then shapes: nothing is converted before both pass.
-void validate(const WeightSource& src) {
-  const auto& specs = inception_v3_tensors();
-  std::vector<std::string> missing;
-  for (const auto& s : specs)
-    if (!src.has(s.name)) missing.push_back(s.name);
-  if (!missing.empty()) {
-    std::ostringstream os;
-    os << "Inception-v3 " << src.what << ": missing tensor '" << missing[0] << "'";
-    if (missing.size() > 1) os << " (and " << missing.size() - 1 << " more of the " << specs.size() << " expected)";
-    os << "; expected torchvision inception_v3 state_dict names (Conv2d_1a_3x3.conv.weight, ..., fc.bias)";
-    const std::string first = specs[0].name;
-    for (const auto& n : src.names)
-      if (n.size() > first.size() && n.compare(n.size() - first.size(), first.size(), first) == 0) {
-        os << "; the file has '" << n << "': strip the prefix '" << n.substr(0, n.size() - first.size()) << "'";
-        break;
-      }
-    DPT_FAIL(os.str());
-  }
-  for (const auto& s : specs) {
-    const Shape got = src.shape(s.name);
-    if (got == s.shape) continue;
-    std::ostringstream os;
-    os << "Inception-v3 " << src.what << ": tensor '" << s.name << "' is " << shape_str(got) << ", expected "
-       << shape_str(s.shape) << " (torchvision inception_v3)";
-    if (s.name == "fc.weight" && got.size() == 2 && got[0] == 1008)
-      os << "; 1008 classes is the TF-ported FID Inception of pytorch-fid, whose blocks differ: use torchvision's "
-            "ImageNet inception_v3 weights";
-    DPT_FAIL(os.str());
-  }
+const WeightCheck& inception_check() {
+  static const WeightCheck check = [] {
+    WeightCheck c;
+    c.net = "Inception-v3";
+    c.expected = "torchvision inception_v3 state_dict names (Conv2d_1a_3x3.conv.weight, ..., fc.bias)";
+    c.origin = "torchvision inception_v3";
+    c.missing_hint = [](const WeightSource& src) -> std::string {
+      const std::string first = inception_v3_tensors()[0].name;
+      for (const auto& n : src.names)
+        if (n.size() > first.size() && n.compare(n.size() - first.size(), first.size(), first) == 0)
+          return "; the file has '" + n + "': strip the prefix '" + n.substr(0, n.size() - first.size()) + "'";
+      return "";
+    };
+    c.shape_hint = [](const TensorSpec& s, const Shape& got) -> std::string {
+      if (s.name == "fc.weight" && got.size() == 2 && got[0] == 1008)
+        return "; 1008 classes is the TF-ported FID Inception of pytorch-fid, whose blocks differ: use "
+               "torchvision's ImageNet inception_v3 weights";
+      return "";
+    };
+    return c;
+  }();
+  return check;
 }
 
 // Folds eval-mode BatchNorm into the bias-free conv before it (Note [Inception weights]).
@@ -172,25 +153,13 @@ const std::vector<TensorSpec>& inception_v3_tensors() {
 }
 
 InceptionV3 InceptionV3::load(const std::string& path) {
-  const SafetensorsFile f = SafetensorsFile::read(path);  // a malformed file is an error naming it
-  WeightSource src;
-  src.what = "weights file '" + path + "'";
-  src.names = f.names();
-  src.has = [&](const std::string& n) { return f.contains(n); };
-  src.shape = [&](const std::string& n) { return f.entry(n).shape; };
-  validate(src);  // before converting anything
-  std::map<std::string, Tensor> tensors;
-  for (const auto& s : inception_v3_tensors()) tensors[s.name] = f.tensor(s.name);
-  return from_tensors(tensors, src.what);
+  std::string what;
+  const std::map<std::string, Tensor> tensors = read_weights(path, inception_v3_tensors(), inception_check(), what);
+  return from_tensors(tensors, what);
 }
 
 InceptionV3 InceptionV3::from_tensors(const std::map<std::string, Tensor>& tensors, const std::string& source) {
-  WeightSource src;
-  src.what = source;
-  for (const auto& [name, t] : tensors) src.names.push_back(name);
-  src.has = [&](const std::string& n) { return tensors.count(n) != 0 && tensors.at(n).defined(); };
-  src.shape = [&](const std::string& n) { return tensors.at(n).shape(); };
-  validate(src);
+  validate_weights(weight_source(tensors, source), inception_v3_tensors(), inception_check());
   auto get = [&](const std::string& n) { return tensors.at(n); };
   InceptionV3 net;
   for (const auto& c : conv_specs()) {
@@ -278,11 +247,7 @@ Tensor InceptionV3::block_e(const std::string& p, const Tensor& x) const {
 }
 
 InceptionOutput InceptionV3::forward(const Tensor& x_in) const {
-  DPT_CHECK(x_in.defined() && x_in.dim() == 4 && x_in.size(1) == 3 && x_in.dtype() == DType::F32 &&
-                x_in.device() == device(),
-            "Inception-v3: input must be float32 [N, 3, H, W] on " << device().str() << " (the network's device), got "
-                                                                    << (x_in.defined() ? x_in.describe()
-                                                                                       : "an undefined tensor"));
+  check_image_batch(x_in, device(), "Inception-v3");
   // The smallest input for which every stage has an output (torchvision's documented minimum).
   DPT_CHECK(x_in.size(2) >= 75 && x_in.size(3) >= 75,
             "Inception-v3: input " << x_in.shape_str() << " is smaller than 75x75 (the metrics use 299x299)");

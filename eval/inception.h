@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "eval/weights_file.h"
 #include "io/image.h"
 #include "ops/conv2d.h"
 
@@ -38,10 +39,6 @@ constexpr int kInceptionClasses = 1000;    // fc outputs (logits)
 constexpr int kInceptionFeatures = 2048;   // pool features (after the global average pool)
 constexpr double kInceptionBnEps = 1e-3;
 
-struct TensorSpec {
-  std::string name;
-  Shape shape;
-};
 // Every tensor the network reads, in network order (Note [Inception weights]).
 const std::vector<TensorSpec>& inception_v3_tensors();
 

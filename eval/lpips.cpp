@@ -3,13 +3,10 @@
 #include "eval/lpips.h"
 
 #include <cmath>
-#include <functional>
 #include <iterator>
-#include <sstream>
 
 #include "core/autograd.h"
 #include "core/error.h"
-#include "io/safetensors.h"
 #include "ops/elementwise.h"
 #include "ops/pool2d.h"
 
@@ -33,45 +30,31 @@ std::string conv_name(int l, const char* part) {
 }
 std::string lin_name(int l) { return "lin" + std::to_string(l) + ".model.1.weight"; }
 
-struct WeightSource {
-  std::string what;
-  std::vector<std::string> names;
-  std::function<bool(const std::string&)> has;
-  std::function<Shape(const std::string&)> shape;
-};
-
-void validate(const WeightSource& src) {
-  const auto& specs = lpips_tensors();
-  std::vector<std::string> missing;
-  for (const auto& s : specs)
-    if (!src.has(s.name)) missing.push_back(s.name);
-  if (!missing.empty()) {
-    std::ostringstream os;
-    os << "LPIPS " << src.what << ": missing tensor '" << missing[0] << "'";
-    if (missing.size() > 1) os << " (and " << missing.size() - 1 << " more of the " << specs.size() << " expected)";
-    os << "; expected torchvision alexnet names features.{0,3,6,8,10}.{weight,bias} and the lpips package's "
-          "lin{0..4}.model.1.weight (see dpt-eval --help)";
-    for (const auto& n : src.names)
-      if (n.rfind("net.slice", 0) == 0 || n.rfind("lins.", 0) == 0) {
-        os << "; the file holds the lpips package's own names ('" << n
-           << "'): save AlexNet from torchvision and only lin0..lin4 from lpips";
-        break;
-      }
-    DPT_FAIL(os.str());
-  }
-  for (const auto& s : specs) {
-    const Shape got = src.shape(s.name);
-    if (got == s.shape) continue;
-    DPT_FAIL("LPIPS " << src.what << ": tensor '" << s.name << "' is " << shape_str(got) << ", expected "
-                      << shape_str(s.shape) << " (torchvision alexnet + LPIPS v0.1 heads)");
-  }
+const WeightCheck& lpips_check() {
+  static const WeightCheck check = [] {
+    WeightCheck c;
+    c.net = "LPIPS";
+    c.expected =
+        "torchvision alexnet names features.{0,3,6,8,10}.{weight,bias} and the lpips package's "
+        "lin{0..4}.model.1.weight (see dpt-eval --help)";
+    c.origin = "torchvision alexnet + LPIPS v0.1 heads";
+    c.missing_hint = [](const WeightSource& src) -> std::string {
+      for (const auto& n : src.names)
+        if (n.rfind("net.slice", 0) == 0 || n.rfind("lins.", 0) == 0)
+          return "; the file holds the lpips package's own names ('" + n +
+                 "'): save AlexNet from torchvision and only lin0..lin4 from lpips";
+      return "";
+    };
+    return c;
+  }();
+  return check;
 }
 
 }  // namespace
 
-const std::vector<LpipsTensorSpec>& lpips_tensors() {
-  static const std::vector<LpipsTensorSpec> specs = [] {
-    std::vector<LpipsTensorSpec> v;
+const std::vector<TensorSpec>& lpips_tensors() {
+  static const std::vector<TensorSpec> specs = [] {
+    std::vector<TensorSpec> v;
     for (int l = 0; l < kLpipsLayers; ++l) {
       const AlexConv& c = kAlexConvs[l];
       v.push_back({conv_name(l, "weight"), {c.cout, c.cin, c.k, c.k}});
@@ -84,25 +67,13 @@ const std::vector<LpipsTensorSpec>& lpips_tensors() {
 }
 
 Lpips Lpips::load(const std::string& path) {
-  const SafetensorsFile f = SafetensorsFile::read(path);  // a malformed file is an error naming it
-  WeightSource src;
-  src.what = "weights file '" + path + "'";
-  src.names = f.names();
-  src.has = [&](const std::string& n) { return f.contains(n); };
-  src.shape = [&](const std::string& n) { return f.entry(n).shape; };
-  validate(src);
-  std::map<std::string, Tensor> tensors;
-  for (const auto& s : lpips_tensors()) tensors[s.name] = f.tensor(s.name);
-  return from_tensors(tensors, src.what);
+  std::string what;
+  const std::map<std::string, Tensor> tensors = read_weights(path, lpips_tensors(), lpips_check(), what);
+  return from_tensors(tensors, what);
 }
 
 Lpips Lpips::from_tensors(const std::map<std::string, Tensor>& tensors, const std::string& source) {
-  WeightSource src;
-  src.what = source;
-  for (const auto& [name, t] : tensors) src.names.push_back(name);
-  src.has = [&](const std::string& n) { return tensors.count(n) != 0 && tensors.at(n).defined(); };
-  src.shape = [&](const std::string& n) { return tensors.at(n).shape(); };
-  validate(src);
+  validate_weights(weight_source(tensors, source), lpips_tensors(), lpips_check());
   Lpips net;
   for (int l = 0; l < kLpipsLayers; ++l) {
     net.conv_w_[l] = tensors.at(conv_name(l, "weight")).to(DType::F32).contiguous();
@@ -122,10 +93,7 @@ void Lpips::to(Device device) {
 }
 
 std::vector<Tensor> Lpips::features(const Tensor& x_in) const {
-  DPT_CHECK(x_in.defined() && x_in.dim() == 4 && x_in.size(1) == 3 && x_in.dtype() == DType::F32 &&
-                x_in.device() == device(),
-            "LPIPS: input must be float32 [N, 3, H, W] on " << device().str() << " (the network's device), got "
-                                                            << (x_in.defined() ? x_in.describe() : "an undefined tensor"));
+  check_image_batch(x_in, device(), "LPIPS");
   DPT_CHECK(x_in.size(2) >= kLpipsMinSide && x_in.size(3) >= kLpipsMinSide,
             "LPIPS: image " << x_in.size(2) << "x" << x_in.size(3) << " is smaller than " << kLpipsMinSide << "x"
                             << kLpipsMinSide << " (AlexNet's second pool needs it)");

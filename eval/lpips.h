@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "eval/weights_file.h"
 #include "io/image.h"
 #include "ops/conv2d.h"
 
@@ -41,12 +42,8 @@ constexpr int kLpipsLayers = 5;
 constexpr int kLpipsMinSide = 31;
 constexpr double kLpipsNormEps = 1e-10;
 
-struct LpipsTensorSpec {
-  std::string name;
-  Shape shape;
-};
 // Every tensor the metric reads (Note [LPIPS weights]), in network order.
-const std::vector<LpipsTensorSpec>& lpips_tensors();
+const std::vector<TensorSpec>& lpips_tensors();
 
 struct LpipsDistance {
   double total = 0;                       // d
