@@ -203,6 +203,7 @@ int run(const Args& a) {
 // stops the whole job (MPI_Abort) so that no rank waits forever in a collective; rank 0's last
 // checkpoint is intact (checkpoints are written atomically).
 int main(int argc, char** argv) {
+  use_bounded_wait_policy(argv);  // Note [wait policy] (core/threading.h): before any thread or MPI starts
   try {
     dist::init(&argc, &argv);
   } catch (const std::exception& e) {
