@@ -141,4 +141,45 @@ std::string field_differences(const std::vector<ConfigField>& a, const std::vect
 // Refuses keys of `obj` not in `known`, naming `what`, the key and the closest valid key.
 void refuse_unknown_keys(const Json& obj, const std::vector<std::string>& known, const std::string& what);
 
+// What every family's configuration (Config, ScaConfig) derives from its field declarations the same way.
+
+// Checks every declared field's range; errors say "<what>: 'key' ...". The family adds its cross-field rules.
+template <class Cfg>
+void check_field_ranges(const Cfg& cfg, const std::string& what) {
+  FieldValidator check{what};
+  visit_const(cfg, check);
+}
+
+// Overlays the fields present in `obj` (a JSON object) on `cfg`, checking each value's type and range
+// (errors name `what` and the key); unknown keys are ignored.
+template <class Cfg>
+void read_fields(Cfg& cfg, const Json& obj, const std::string& what) {
+  DPT_CHECK(obj.is_object(), what << ": expected a JSON object, got " << obj.type_name());
+  FieldReader read{obj, what, {}};
+  cfg.visit_fields(read);
+}
+
+// A checkpoint's configuration from its JSON text: an object holding every key of `required`, overlaid on
+// the defaults with Cfg::update_from_json, then Cfg::validate(); every error is prefixed with `what`.
+template <class Cfg>
+Cfg config_from_json(const std::string& text, const std::string& what, const std::vector<const char*>& required = {}) {
+  const Json j = parse_json(text, what);
+  DPT_CHECK(j.is_object(), what << ": expected a JSON object, got " << j.type_name());
+  for (const char* k : required) DPT_CHECK(j.contains(k), what << ": required field '" << k << "' is missing");
+  Cfg c;
+  c.update_from_json(j, what);
+  try {
+    c.validate();
+  } catch (const Error& e) {
+    throw Error(what + ": " + e.what());
+  }
+  return c;
+}
+
+// config_differences of a family: every field, or with `shapes_only` the ModelShape part's.
+inline std::string config_field_differences(const std::vector<ConfigField>& a, const std::vector<ConfigField>& b,
+                                            bool shapes_only) {
+  return field_differences(a, b, [&](ConfigPart p) { return !shapes_only || p == ConfigPart::ModelShape; });
+}
+
 }  // namespace dpt
