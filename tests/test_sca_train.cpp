@@ -55,18 +55,6 @@ TrainOptions sca_options(const std::string& out) {
   return o;
 }
 
-ScaFolderOptions folder_options(const TrainOptions& o) {
-  ScaFolderOptions f;
-  f.root = o.data;
-  f.H = o.sca.H;
-  f.W = o.sca.W;
-  f.edges = o.edges;
-  f.sigma = o.sca.sigma;
-  f.bep_radius = o.sca.bep_radius;
-  f.bep_threshold = o.sca.bep_threshold;
-  return f;
-}
-
 // Sets `flag` when batch `step` of `stage` is requested: the trainer then stops after that step.
 struct StopAt : ScaDataSource {
   ScaDataSource& inner;
@@ -137,7 +125,7 @@ TEST_CASE("sca_train/loss_falls: a tiny end-to-end run of each phase lowers its 
   o.sca.pct_niter = 2, o.sca.pct_niter_decay = 0, o.sca.isn_niter = 2, o.sca.isn_niter_decay = 0;
   o.sca.pct_lr = 1e-3, o.sca.isn_lr = 1e-3;
   o.checkpoint_every = o.sample_every = 1000;
-  ScaFolderData data(folder_options(o));
+  ScaFolderData data(sca_folder_options(o));
   ScaFamily family(o, data);
   const TrainResult r = train(o, family, "");
   REQUIRE(r.steps_run == 32);
@@ -161,7 +149,7 @@ TEST_CASE("sca_train/resume: stopping inside phase 1 or phase 2 and resuming giv
   // The uninterrupted run: 6 + 6 steps, checkpoints every 3.
   const TrainOptions full = sca_options(base + "/full");
   {
-    ScaFolderData data(folder_options(full));
+    ScaFolderData data(sca_folder_options(full));
     ScaFamily family(full, data);
     REQUIRE(train(full, family, "").steps_run == 12);
   }
@@ -171,7 +159,7 @@ TEST_CASE("sca_train/resume: stopping inside phase 1 or phase 2 and resuming giv
     const TrainOptions o = sca_options(out);
     std::atomic<bool> stop{false};
     {
-      ScaFolderData data(folder_options(o));
+      ScaFolderData data(sca_folder_options(o));
       StopAt stopping(data, stage_batch_seed(o.seed, stage), 3, stop);  // stops after step 4 of the stage
       ScaFamily family(o, stopping);
       const TrainResult r = train(o, family, "", &stop);
@@ -184,7 +172,7 @@ TEST_CASE("sca_train/resume: stopping inside phase 1 or phase 2 and resuming giv
     CHECK(ck.metadata().at("epoch") == "2");  // 2 iterations per epoch: step 4 ends epoch 2
     CHECK(ck.metadata().at("family") == "sca");
     {
-      ScaFolderData data(folder_options(o));
+      ScaFolderData data(sca_folder_options(o));
       ScaFamily family(o, data);  // fresh weights: the resume must restore everything
       const TrainResult r = train(o, family, at);
       CHECK_FALSE(r.interrupted);
@@ -199,7 +187,7 @@ TEST_CASE("sca_train/schedule: epochs of ceil(epoch_size / batch) iterations, li
   TrainOptions o = sca_options(test::temp_dir("sca_train_schedule"));
   o.sca.epoch_size = 5;  // ceil(5 / 2) = 3 iterations per epoch
   o.sca.pct_niter = 2, o.sca.pct_niter_decay = 3;
-  ScaFolderData data(folder_options(o));
+  ScaFolderData data(sca_folder_options(o));
   ScaFamily family(o, data);
   CHECK(family.stage_steps(kScaPctStage) == 15);
   const auto groups = family.optimiser_groups(kScaPctStage);
@@ -227,7 +215,7 @@ TEST_CASE("sca_train/family_errors: a DPT checkpoint given to an SCA-GAN run and
   const std::string dpt_ck = test::test_data_dir() + "/golden/tiny_weights.safetensors";
   const std::string sca_ck = test::test_data_dir() + "/golden/sca/tiny_weights.safetensors";
   TrainOptions o = sca_options(test::temp_dir("sca_train_family"));
-  ScaFolderData data(folder_options(o));
+  ScaFolderData data(sca_folder_options(o));
   ScaFamily family(o, data);
   // --init and --resume of an SCA-GAN run with a DPT file.
   std::string e = error_of([&] { family.init_from(dpt_ck); });

@@ -12,6 +12,7 @@
 #include "models/sca/inference.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
+#include "train/samples.h"
 #include "train/step.h"
 
 namespace dpt {
@@ -39,27 +40,25 @@ const ScaStageBatch& sca_batch(const StageBatch& b) {
   DPT_CHECK(s, "SCA-GAN family: the batch was not made by the SCA-GAN family");
   return *s;
 }
-
-void write_grid(const std::string& path, const std::vector<Tensor>& cols) {
-  const int64_t n = cols[0].size(0);
-  const int H = static_cast<int>(cols[0].size(2)), W = static_cast<int>(cols[0].size(3)), pad = 2;
-  const int ncols = static_cast<int>(cols.size());
-  Image8 grid;
-  grid.height = static_cast<int>(n) * (H + pad) + pad;
-  grid.width = ncols * (W + pad) + pad;
-  grid.channels = 3;
-  grid.pixels.assign(static_cast<size_t>(grid.height) * grid.width * 3, 255);
-  for (int64_t r = 0; r < n; ++r)
-    for (int c = 0; c < ncols; ++c) {
-      Image8 tile = tensor_to_image(cols[static_cast<size_t>(c)].select(0, r));
-      const int y0 = pad + static_cast<int>(r) * (H + pad), x0 = pad + c * (W + pad);
-      for (int y = 0; y < H; ++y)
-        std::copy_n(&tile.pixels[static_cast<size_t>(y) * W * 3], W * 3,
-                    &grid.pixels[(static_cast<size_t>(y0 + y) * grid.width + x0) * 3]);
-    }
-  write_png(path, grid);
-}
 }  // namespace
+
+ScaFolderOptions sca_folder_options(const TrainOptions& opts, const std::string& split) {
+  ScaFolderOptions so;
+  so.root = opts.data;
+  so.split = split;
+  so.H = opts.sca.H;
+  so.W = opts.sca.W;
+  so.edges = opts.edges;
+  so.sigma = opts.sca.sigma;
+  so.bep_radius = opts.sca.bep_radius;
+  so.bep_threshold = opts.sca.bep_threshold;
+  so.xdog_sigma = opts.sca.xdog_sigma;
+  so.xdog_k = opts.sca.xdog_k;
+  so.xdog_gamma = opts.sca.xdog_gamma;
+  so.xdog_phi = opts.sca.xdog_phi;
+  so.xdog_eps = opts.sca.xdog_eps;
+  return so;
+}
 
 std::string sca_stage_list(const std::string& list) {
   std::string out;
@@ -222,7 +221,7 @@ void ScaFamily::write_samples(const std::string& path, const std::string& stage,
   if (sca_stage_phase(stage) == ScaPhase::Isn)
     cols.push_back(model_.isn->forward(rows(in.P1), fake_EP2, rows(in.BP2), rows(in.z)));
   cols.push_back(rows(in.P2));
-  write_grid(path, cols);
+  write_image_grid(path, cols);
 }
 
 void ScaFamily::inference_forward(const StageBatch& batch) {

@@ -38,6 +38,9 @@ inline const char* const kScaIsnStage = "isnet";
 
 // "pct" -> "pctnet", "isn" -> "isnet" in a comma-separated stage list ("all" and the full names unchanged).
 std::string sca_stage_list(const std::string& list);
+// The folder data options of a run: its data root and edge source, the image size and the heatmap, BEP2
+// and XDoG settings of its sca_config (what dpt-train reads the dataset with).
+ScaFolderOptions sca_folder_options(const TrainOptions& opts, const std::string& split = "train");
 // The phase of a stage name (either spelling); an Error listing the valid names otherwise.
 ScaPhase sca_stage_phase(const std::string& stage);
 

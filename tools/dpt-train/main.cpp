@@ -162,20 +162,7 @@ int run(const Args& a) {
   if (dist::is_root()) RunFolder::precheck(opts.out, existing);  // rank 0 alone holds the run folder
   set_num_threads(opts.threads > 0 ? static_cast<int>(opts.threads) : default_threads);
   if (opts.family == "sca") {
-    ScaFolderOptions so;
-    so.root = opts.data;
-    so.split = split;
-    so.H = opts.sca.H;
-    so.W = opts.sca.W;
-    so.edges = opts.edges;
-    so.sigma = opts.sca.sigma;
-    so.bep_radius = opts.sca.bep_radius;
-    so.bep_threshold = opts.sca.bep_threshold;
-    so.xdog_sigma = opts.sca.xdog_sigma;
-    so.xdog_k = opts.sca.xdog_k;
-    so.xdog_gamma = opts.sca.xdog_gamma;
-    so.xdog_phi = opts.sca.xdog_phi;
-    so.xdog_eps = opts.sca.xdog_eps;
+    const ScaFolderOptions so = sca_folder_options(opts, split);
     ScaFolderData data(so);
     ScaFamily family(opts, data);
     return train_family(opts, family, resume, existing,
