@@ -149,7 +149,7 @@ void check_param_grads(Report& rep, const std::vector<std::pair<std::string, Ten
     } else if (l2) {
       rep.check_l2(group, a.to_vector(), golden(rep.file, key).to_vector(), key, tol);
     } else {
-      rep.check(group, a, key, tol);
+      rep.check(group, p.second.grad(), key, tol);  // check() copies to the host itself (and checks the device)
     }
   }
 }
