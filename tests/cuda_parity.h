@@ -43,9 +43,15 @@ inline Tensor uniform_tensor(const Shape& shape, uint64_t seed, DType dtype = DT
   return t.to(dtype);
 }
 
+// The dtypes every parity case runs in.
+inline constexpr DType kParityDtypes[] = {DType::F32, DType::F64};
+
 // Default tolerances of a dtype: float32 results differ by summation order and FMA contraction only.
 inline double parity_atol(DType t) { return t == DType::F32 ? 1e-5 : 1e-11; }
 inline double parity_rtol(DType t) { return t == DType::F32 ? 1e-5 : 1e-10; }
+// Tolerance of the GEMM-based ops: cuBLAS (or the emulator's cblas on other block sizes) sums the
+// products in another order than the CPU kernels.
+inline double gemm_tol(DType t) { return t == DType::F32 ? 1e-4 : 1e-10; }
 
 using ParityFn = std::function<Tensor(const std::vector<Tensor>&)>;
 
@@ -101,6 +107,14 @@ inline GoldenOpFn on_cuda(const GoldenOpFn& fn) {
     REQUIRE_MESSAGE(out.device().is_cuda(), "golden case on CUDA: the result is on " << out.device().str());
     return out.to(Device::cpu());
   };
+}
+
+// Runs a golden check (a function of the device it runs on) on the CUDA device and requires that CUDA
+// kernels ran.
+inline void on_cuda_device(const std::function<void(Device)>& check) {
+  const long long launches = cuda::launch_count();
+  check(cuda_dev());
+  CHECK_MESSAGE(cuda::launch_count() > launches, "no CUDA kernel ran");
 }
 
 }  // namespace dpt::test

@@ -3,11 +3,13 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "core/tensor.h"
+#include "ops/contextual_loss.h"
 #include "tests/test_util.h"
 
 namespace dpt::test {
@@ -31,6 +33,20 @@ inline void sca_golden_case(const std::string& case_name, const std::vector<std:
     REQUIRE_MESSAGE(ins[n].grad().defined(), case_name << ": no gradient reached " << n);
     expect_golden(ins[n].grad().to(Device::cpu()), golden(kScaOps, case_name + ".d" + n), grad_tol,
                   case_name + ".d" + n);
+  }
+}
+
+// The contextual-loss cases of the file (cx_loss: default parameters; cx_loss_n1: one image;
+// cx_loss_sigma_b: sigma 0.2, b 0.7), each op call passed through `on_device` (e.g. test::on_cuda).
+inline void sca_cx_golden_cases(const std::function<GoldenOpFn(const GoldenOpFn&)>& on_device = nullptr) {
+  for (const char* name : {"cx_loss", "cx_loss_n1", "cx_loss_sigma_b"}) {
+    CxParams p;
+    if (std::string(name) == "cx_loss_sigma_b") {
+      p.sigma = 0.2;
+      p.b = 0.7;
+    }
+    const GoldenOpFn fn = [p](const auto& in) { return contextual_loss(in.at("featT"), in.at("featI"), p); };
+    sca_golden_case(name, {"featT", "featI"}, {"featI"}, on_device ? on_device(fn) : fn, 1e-5, 1e-5);
   }
 }
 

@@ -19,13 +19,12 @@ using namespace dpt;
 using namespace dpt::test;
 
 namespace {
-const DType kDtypes[] = {DType::F32, DType::F64};
 std::string dt_str(DType t) { return dtype_name(t); }
 }  // namespace
 
 TEST_CASE("emu/device_ops") {
   DPT_REQUIRE_CUDA();
-  for (DType dt : kDtypes) {
+  for (DType dt : kParityDtypes) {
     Tensor x = uniform_tensor({3, 5, 7, 11}, 1, dt);
     Tensor d = x.to(cuda_dev());
     CHECK(d.device().is_cuda());
@@ -59,7 +58,7 @@ TEST_CASE("emu/device_ops") {
 
 TEST_CASE("emu/elementwise unary") {
   DPT_REQUIRE_CUDA();
-  for (DType dt : kDtypes) {
+  for (DType dt : kParityDtypes) {
     // 3001 elements: 12 blocks of 256 (the last partial); under emulation 8 blocks stride over them.
     Tensor x = uniform_tensor({3001}, 10, dt, -2, 2);
     const std::string s = " " + dt_str(dt);
@@ -76,7 +75,7 @@ TEST_CASE("emu/elementwise unary") {
 
 TEST_CASE("emu/elementwise binary and broadcasting") {
   DPT_REQUIRE_CUDA();
-  for (DType dt : kDtypes) {
+  for (DType dt : kParityDtypes) {
     const std::string s = " " + dt_str(dt);
     auto f = [](const auto& in) { return (in[0] * in[1] - in[2]) + in[1]; };
     check_parity("same shape" + s, f, {uniform_tensor({7, 300}, 20, dt), uniform_tensor({7, 300}, 21, dt),
@@ -93,7 +92,7 @@ TEST_CASE("emu/elementwise binary and broadcasting") {
 
 TEST_CASE("emu/reduce") {
   DPT_REQUIRE_CUDA();
-  for (DType dt : kDtypes) {
+  for (DType dt : kParityDtypes) {
     const std::string s = " " + dt_str(dt);
     // Full sums: one chunk, and several 4096-element chunks combined in a second pass.
     check_parity("sum 1000" + s, [](const auto& in) { return sum(in[0]); }, {uniform_tensor({10, 100}, 40, dt)});
@@ -116,7 +115,7 @@ TEST_CASE("emu/reduce") {
 
 TEST_CASE("emu/instance_norm") {
   DPT_REQUIRE_CUDA();
-  for (DType dt : kDtypes) {
+  for (DType dt : kParityDtypes) {
     const std::string s = " " + dt_str(dt);
     auto f = [](const auto& in) { return instance_norm(in[0]); };
     check_parity("planes of 35" + s, f, {uniform_tensor({2, 3, 5, 7}, 50, dt)});
@@ -127,7 +126,7 @@ TEST_CASE("emu/instance_norm") {
                  dt == DType::F32 ? 1e-3 : -1);
   }
   // Note [IN numerics]: a constant plane gives exactly 0 forward and backward on CUDA too.
-  for (DType dt : kDtypes)
+  for (DType dt : kParityDtypes)
     for (Shape shape : {Shape{2, 3, 4, 5}, Shape{1, 1, 70, 70}}) {
       Tensor x = Tensor::full(shape, 0.7, dt, cuda_dev()).set_requires_grad(true);
       Tensor y = instance_norm(x);
@@ -139,7 +138,7 @@ TEST_CASE("emu/instance_norm") {
 
 TEST_CASE("emu/max_pool2d") {
   DPT_REQUIRE_CUDA();
-  for (DType dt : kDtypes) {
+  for (DType dt : kParityDtypes) {
     const std::string s = " " + dt_str(dt);
     auto f = [](const auto& in) { return max_pool2d_2x2(in[0]); };
     check_parity("even" + s, f, {uniform_tensor({2, 3, 6, 8}, 60, dt)});
@@ -153,7 +152,7 @@ TEST_CASE("emu/max_pool2d") {
 
 TEST_CASE("emu/adam") {
   DPT_REQUIRE_CUDA();
-  for (DType dt : kDtypes) {
+  for (DType dt : kParityDtypes) {
     Tensor p = uniform_tensor({3001}, 70, dt), m = Tensor::zeros({3001}, dt), v = Tensor::zeros({3001}, dt);
     Tensor pd = p.to(cuda_dev()), md = m.to(cuda_dev()), vd = v.to(cuda_dev());
     AdamHyper h;

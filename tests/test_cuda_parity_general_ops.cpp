@@ -26,8 +26,6 @@ using namespace dpt::test;
 
 namespace {
 
-const DType kDtypes[] = {DType::F32, DType::F64};
-double gemm_tol(DType t) { return t == DType::F32 ? 1e-4 : 1e-10; }
 
 struct RectConv {
   int64_t N, Cin, H, W, Cout, kh, kw;
@@ -66,7 +64,7 @@ TEST_CASE("emu/conv2d_per_axis") {
     if (std::string(backend) == "cudnn" && !cuda::cudnn_available()) continue;  // reported by emu/conv cudnn backend
     set_conv_backend(backend);
     try {
-      for (DType dt : kDtypes) {  // float64 under cudnn: the native kernels
+      for (DType dt : kParityDtypes) {  // float64 under cudnn: the native kernels
         for (const RectConv& c : convs) rect_conv_parity(c, false, dt, backend);
         for (const RectConv& c : deconvs) rect_conv_parity(c, true, dt, backend);
       }
@@ -81,7 +79,7 @@ TEST_CASE("emu/conv2d_per_axis") {
 TEST_CASE("emu/pool2d") {
   DPT_REQUIRE_CUDA();
   const PoolParams modes[] = {{2, 2, 0}, {3, 2, 0}, {3, 1, 1}, {3, 2, 1}, {{1, 3}, {1, 2}, {0, 1}}, {{3, 2}, {2, 1}, {1, 1}}};
-  for (DType dt : kDtypes) {
+  for (DType dt : kParityDtypes) {
     // Few distinct values: many ties, so the first-maximum rule is exercised on both backends.
     std::vector<double> v(2 * 3 * 9 * 8);
     for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>((i * 5) % 7);
@@ -97,7 +95,7 @@ TEST_CASE("emu/pool2d") {
 TEST_CASE("emu/interpolate") {
   DPT_REQUIRE_CUDA();
   const int64_t sizes[][4] = {{2, 2, 4, 3}, {8, 6, 16, 11}, {16, 11, 128, 88}, {64, 48, 4, 3}, {11, 7, 22, 14}};
-  for (DType dt : kDtypes)
+  for (DType dt : kParityDtypes)
     for (const auto& s : sizes)
       for (InterpMode m : {InterpMode::Nearest, InterpMode::Bilinear}) {
         const int64_t oh = s[2], ow = s[3];
@@ -128,7 +126,7 @@ TEST_CASE("emu/golden/interpolate") {
 
 TEST_CASE("emu/reduce_dim") {
   DPT_REQUIRE_CUDA();
-  for (DType dt : kDtypes) {
+  for (DType dt : kParityDtypes) {
     const Tensor x = uniform_tensor({3, 5, 4}, 230, dt);
     for (int64_t d : {0, 1, 2}) {
       check_parity("sum dim " + std::to_string(d), [d](const auto& in) { return sum(in[0], d); }, {x});
@@ -147,7 +145,7 @@ TEST_CASE("emu/reduce_dim") {
 
 TEST_CASE("emu/div_exp_log_sqrt") {
   DPT_REQUIRE_CUDA();
-  for (DType dt : kDtypes) {
+  for (DType dt : kParityDtypes) {
     const Tensor pos = uniform_tensor({3, 4, 5}, 240, dt, 0.2, 3.0);
     check_parity("div", [](const auto& in) { return div(in[0], in[1]); },
                  {uniform_tensor({3, 4, 5}, 241, dt), uniform_tensor({4, 1}, 242, dt, 0.5, 2.0)});
@@ -159,7 +157,7 @@ TEST_CASE("emu/div_exp_log_sqrt") {
 
 TEST_CASE("emu/bmm") {
   DPT_REQUIRE_CUDA();
-  for (DType dt : kDtypes)
+  for (DType dt : kParityDtypes)
     for (bool ta : {false, true})
       for (bool tb : {false, true}) {
         const Tensor a = ta ? uniform_tensor({3, 7, 5}, 250, dt) : uniform_tensor({3, 5, 7}, 250, dt);  // M 5, K 7

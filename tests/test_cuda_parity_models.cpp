@@ -7,22 +7,11 @@
 #ifdef DPT_WITH_CUDA
 #include <doctest/doctest.h>
 
-#include <functional>
-
 #include "tests/cuda_parity.h"
 #include "tests/models_golden_util.h"
 
 using namespace dpt;
 using namespace dpt::test;
-
-namespace {
-// Runs a golden model check on the CUDA device and requires that CUDA kernels ran.
-void on_cuda_device(const std::function<void(Device)>& check) {
-  const long long launches = cuda::launch_count();
-  check(cuda_dev());
-  CHECK_MESSAGE(cuda::launch_count() > launches, "no CUDA kernel ran");
-}
-}  // namespace
 
 TEST_CASE("emu/golden/model/predictive") {
   DPT_REQUIRE_CUDA();

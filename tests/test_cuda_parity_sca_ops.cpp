@@ -18,16 +18,11 @@
 using namespace dpt;
 using namespace dpt::test;
 
-namespace {
-const DType kDtypes[] = {DType::F32, DType::F64};
-double gemm_tol(DType t) { return t == DType::F32 ? 1e-4 : 1e-10; }
-}  // namespace
-
 TEST_CASE("emu/batch_norm") {
   DPT_REQUIRE_CUDA();
   // [2, 3, 5, 4]: one chunk per channel; [2, 2, 96, 100]: 19200 values per channel, two chunks.
   for (const Shape& shape : {Shape{2, 3, 5, 4}, Shape{2, 2, 96, 100}})
-    for (DType dt : kDtypes)
+    for (DType dt : kParityDtypes)
       for (bool training : {true, false}) {
         const int64_t C = shape[1];
         const std::string what = std::string("batch_norm ") + shape_str(shape) + (training ? " train " : " eval ") +
@@ -65,7 +60,7 @@ TEST_CASE("emu/batch_norm2d layer: to(device) moves the buffers, train mode upda
 
 TEST_CASE("emu/reflection_pad2d") {
   DPT_REQUIRE_CUDA();
-  for (DType dt : kDtypes)
+  for (DType dt : kParityDtypes)
     for (const Pad2d& p : {Pad2d{1, 1, 1, 1}, Pad2d{3, 3, 3, 3}, Pad2d{0, 2, 3, 1}})
       check_parity(std::string("reflection_pad2d ") + dtype_name(dt) + " " + std::to_string(p.left) +
                        std::to_string(p.right) + std::to_string(p.top) + std::to_string(p.bottom),
@@ -74,7 +69,7 @@ TEST_CASE("emu/reflection_pad2d") {
 
 TEST_CASE("emu/dropout") {
   DPT_REQUIRE_CUDA();
-  for (DType dt : kDtypes) {
+  for (DType dt : kParityDtypes) {
     Generator gm(3);
     Tensor mask = dropout_mask({2, 4, 33, 17}, 0.5, gm, dt);
     Tensor mask_dev = mask.to(cuda_dev());
@@ -100,7 +95,7 @@ TEST_CASE("emu/contextual_loss") {
   CxParams sharp;
   sharp.sigma = 0.2;
   sharp.b = 0.7;
-  for (DType dt : kDtypes) {
+  for (DType dt : kParityDtypes) {
     const std::string s = std::string(" ") + dtype_name(dt);
     check_parity("contextual_loss" + s, [](const auto& v) { return contextual_loss(v[0], v[1]); },
                  {uniform_tensor({2, 6, 4, 3}, 180, dt), uniform_tensor({2, 6, 3, 5}, 181, dt)}, {false, true},
@@ -134,16 +129,7 @@ TEST_CASE("emu/golden/sca_ops") {
                     on_cuda([pad](const auto& in) { return reflection_pad2d(in.at("x"), pad); }), 1e-5, 1e-5);
   sca_golden_case("dropout_mask", {"x", "mask"}, {"x"},
                   on_cuda([](const auto& in) { return dropout_masked(in.at("x"), in.at("mask"), 0.5); }), 0.0, 0.0);
-  for (const char* name : {"cx_loss", "cx_loss_n1", "cx_loss_sigma_b"}) {
-    CxParams p;
-    if (std::string(name) == "cx_loss_sigma_b") {
-      p.sigma = 0.2;
-      p.b = 0.7;
-    }
-    sca_golden_case(name, {"featT", "featI"}, {"featI"},
-                    on_cuda([p](const auto& in) { return contextual_loss(in.at("featT"), in.at("featI"), p); }), 1e-5,
-                    1e-5);
-  }
+  sca_cx_golden_cases([](const GoldenOpFn& fn) { return on_cuda(fn); });
 }
 
 #endif  // DPT_WITH_CUDA

@@ -142,14 +142,4 @@ TEST_CASE("ops/contextual_loss is independent of the thread count") {
   set_num_threads(saved);
 }
 
-TEST_CASE("golden/sca/cx_loss") {
-  for (const char* name : {"cx_loss", "cx_loss_n1", "cx_loss_sigma_b"}) {
-    CxParams p;
-    if (std::string(name) == "cx_loss_sigma_b") {
-      p.sigma = 0.2;
-      p.b = 0.7;
-    }
-    sca_golden_case(name, {"featT", "featI"}, {"featI"},
-                    [p](const auto& in) { return contextual_loss(in.at("featT"), in.at("featI"), p); }, 1e-5, 1e-5);
-  }
-}
+TEST_CASE("golden/sca/cx_loss") { sca_cx_golden_cases(); }

@@ -5,8 +5,6 @@
 #ifdef DPT_WITH_CUDA
 #include <doctest/doctest.h>
 
-#include <functional>
-
 #include "tests/cuda_parity.h"
 
 namespace dpt::test {
@@ -23,47 +21,38 @@ void sca_golden_phase2_traj(Device dev);
 using namespace dpt;
 using namespace dpt::test;
 
-namespace {
-// Runs a golden check on the CUDA device and requires that CUDA kernels ran.
-void on_cuda(const std::function<void(Device)>& check) {
-  const long long launches = cuda::launch_count();
-  check(cuda_dev());
-  CHECK_MESSAGE(cuda::launch_count() > launches, "no CUDA kernel ran");
-}
-}  // namespace
-
 TEST_CASE("emu/golden/sca/phase1") {
   DPT_REQUIRE_CUDA();
-  on_cuda(sca_golden_phase1);
+  on_cuda_device(sca_golden_phase1);
 }
 
 TEST_CASE("emu/golden/sca/phase1_term_grads") {
   DPT_REQUIRE_CUDA();
-  on_cuda(sca_golden_phase1_term_grads);
+  on_cuda_device(sca_golden_phase1_term_grads);
 }
 
 TEST_CASE("emu/golden/sca/phase1_traj") {
   DPT_REQUIRE_CUDA();
-  on_cuda(sca_golden_phase1_traj);
+  on_cuda_device(sca_golden_phase1_traj);
 }
 
 TEST_CASE("emu/golden/sca/phase2") {
   DPT_REQUIRE_CUDA();
-  on_cuda(sca_golden_phase2);
+  on_cuda_device(sca_golden_phase2);
 }
 
 TEST_CASE("emu/golden/sca/phase2_term_grads") {
   DPT_REQUIRE_CUDA();
-  on_cuda(sca_golden_phase2_term_grads);
+  on_cuda_device(sca_golden_phase2_term_grads);
 }
 
 TEST_CASE("emu/golden/sca/phase2_blockwise") {
   DPT_REQUIRE_CUDA();
-  on_cuda(sca_golden_phase2_blockwise);
+  on_cuda_device(sca_golden_phase2_blockwise);
 }
 
 TEST_CASE("emu/golden/sca/phase2_traj") {
   DPT_REQUIRE_CUDA();
-  on_cuda(sca_golden_phase2_traj);
+  on_cuda_device(sca_golden_phase2_traj);
 }
 #endif  // DPT_WITH_CUDA
