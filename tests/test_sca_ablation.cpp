@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "models/sca/sca.h"
+#include "tests/sca_model_util.h"
 #include "test_util.h"
 
 using namespace dpt;
@@ -15,15 +16,7 @@ using namespace dpt;
 namespace {
 
 ScaConfig tiny(const std::string& ablation) {
-  ScaConfig c;
-  c.H = 36;
-  c.W = 40;
-  c.pct_ngf = 2;
-  c.pct_blocks = 1;
-  c.isn_ngf = 1;
-  c.z_dim = 4;
-  c.spade_hidden = 3;
-  c.ndf = 2;
+  ScaConfig c = test::small_sca_config();
   c.ablation = ablation;
   return c;
 }

@@ -6,17 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/cuda_parity.h"
-
-namespace dpt::test {
-// tests/test_sca_models.cpp
-void sca_golden_phase1(Device dev);
-void sca_golden_phase1_term_grads(Device dev);
-void sca_golden_phase1_traj(Device dev);
-void sca_golden_phase2(Device dev);
-void sca_golden_phase2_term_grads(Device dev);
-void sca_golden_phase2_blockwise(Device dev);
-void sca_golden_phase2_traj(Device dev);
-}  // namespace dpt::test
+#include "tests/sca_model_util.h"
 
 using namespace dpt;
 using namespace dpt::test;
