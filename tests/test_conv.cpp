@@ -3,7 +3,6 @@
 // golden cases.
 #include <doctest/doctest.h>
 
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -12,6 +11,7 @@
 #include "core/threading.h"
 #include "io/json.h"
 #include "ops/conv2d.h"
+#include "tests/conv_cases.h"
 #include "tests/sca_golden_ops.h"
 #include "tests/test_util.h"
 
@@ -96,19 +96,7 @@ void compare_with_reference(const Case& c, bool transposed, DType dtype, double 
 }
 
 // Per-axis kernels, strides and paddings (Inception's 1x7 / 7x1, factorised 1x3 / 3x1, and mixed cases).
-struct RectCase {
-  int64_t N, Cin, H, W, Cout, kh, kw;
-  Hw stride, pad, out_pad;
-  int groups;
-  std::string name() const {
-    std::ostringstream os;
-    os << "N" << N << " Cin" << Cin << " " << H << "x" << W << " Cout" << Cout << " k" << kh << "x" << kw << " s"
-       << stride << " p" << pad << " op" << out_pad << " g" << groups;
-    return os.str();
-  }
-};
-
-const std::vector<RectCase> kRectConvCases = {
+const std::vector<RectConvCase> kRectConvCases = {
     {2, 5, 9, 11, 4, 1, 7, 1, {0, 3}, 0, 1},       // Inception 1x7, same size
     {2, 5, 11, 9, 4, 7, 1, 1, {3, 0}, 0, 1},       // 7x1
     {1, 6, 8, 8, 6, 1, 3, 1, {0, 1}, 0, 1},        // 1x3 (block E)
@@ -119,7 +107,7 @@ const std::vector<RectCase> kRectConvCases = {
     {1, 64, 17, 17, 40, 1, 7, 1, {0, 3}, 0, 1},    // several column chunks
 };
 
-const std::vector<RectCase> kRectTransposedCases = {
+const std::vector<RectConvCase> kRectTransposedCases = {
     {2, 4, 3, 5, 6, 1, 3, {1, 2}, {0, 1}, {0, 1}, 1},
     {1, 6, 4, 3, 4, 3, 2, {2, 1}, {1, 0}, {1, 0}, 2},
     {2, 3, 3, 4, 5, 5, 3, {3, 2}, {2, 1}, {2, 1}, 1},
@@ -304,14 +292,10 @@ TEST_CASE("ops/conv2d/matches reference") {
 TEST_CASE("ops/conv2d/per-axis kernel, stride and padding match the reference") {
   uint64_t seed = 900;
   for (bool transposed : {false, true})
-    for (const RectCase& c : transposed ? kRectTransposedCases : kRectConvCases) {
+    for (const RectConvCase& c : transposed ? kRectTransposedCases : kRectConvCases) {
       INFO((transposed ? "conv_transpose2d " : "conv2d ") << c.name());
-      ConvParams p;
-      p.stride = c.stride;
-      p.padding = c.pad;
-      p.output_padding = c.out_pad;
-      p.groups = c.groups;
-      const Shape ws = transposed ? Shape{c.Cin, c.Cout / c.groups, c.kh, c.kw} : Shape{c.Cout, c.Cin / c.groups, c.kh, c.kw};
+      const ConvParams p = c.params();
+      const Shape ws = c.weight_shape(transposed);
       for (bool bias : {true, false}) {
         compare_shapes({c.N, c.Cin, c.H, c.W}, ws, c.Cout, p, bias, transposed, DType::F64, 1e-12, seed);
         compare_shapes({c.N, c.Cin, c.H, c.W}, ws, c.Cout, p, bias, transposed, DType::F32, 2e-6, seed);

@@ -18,6 +18,7 @@
 #include "ops/interpolate.h"
 #include "ops/pool2d.h"
 #include "ops/reduce.h"
+#include "tests/conv_cases.h"
 #include "tests/cuda_parity.h"
 #include "tests/sca_golden_ops.h"
 
@@ -26,21 +27,9 @@ using namespace dpt::test;
 
 namespace {
 
-
-struct RectConv {
-  int64_t N, Cin, H, W, Cout, kh, kw;
-  Hw stride, pad, out_pad;
-  int groups;
-};
-
-void rect_conv_parity(const RectConv& c, bool transposed, DType dt, const std::string& backend) {
-  ConvParams p;
-  p.stride = c.stride;
-  p.padding = c.pad;
-  p.output_padding = c.out_pad;
-  p.groups = c.groups;
-  const Shape ws = transposed ? Shape{c.Cin, c.Cout / c.groups, c.kh, c.kw} : Shape{c.Cout, c.Cin / c.groups, c.kh, c.kw};
-  std::vector<Tensor> in = {uniform_tensor({c.N, c.Cin, c.H, c.W}, 200, dt), uniform_tensor(ws, 201, dt),
+void rect_conv_parity(const RectConvCase& c, bool transposed, DType dt, const std::string& backend) {
+  const ConvParams p = c.params();
+  std::vector<Tensor> in = {uniform_tensor(c.input_shape(), 200, dt), uniform_tensor(c.weight_shape(transposed), 201, dt),
                             uniform_tensor({c.Cout}, 202, dt)};
   const std::string what = std::string(transposed ? "conv_transpose2d " : "conv2d ") + std::to_string(c.kh) + "x" +
                            std::to_string(c.kw) + " " + dtype_name(dt) + " " + backend;
@@ -55,18 +44,18 @@ void rect_conv_parity(const RectConv& c, bool transposed, DType dt, const std::s
 
 TEST_CASE("emu/conv2d_per_axis") {
   DPT_REQUIRE_CUDA();
-  const RectConv convs[] = {{2, 5, 9, 11, 4, 1, 7, 1, {0, 3}, 0, 1},
+  const RectConvCase convs[] = {{2, 5, 9, 11, 4, 1, 7, 1, {0, 3}, 0, 1},
                             {1, 4, 11, 6, 6, 7, 1, 1, {3, 0}, 0, 2},
                             {2, 3, 10, 13, 5, 2, 5, {1, 3}, {1, 2}, 0, 1}};
-  const RectConv deconvs[] = {{2, 4, 3, 5, 6, 1, 3, {1, 2}, {0, 1}, {0, 1}, 1},
+  const RectConvCase deconvs[] = {{2, 4, 3, 5, 6, 1, 3, {1, 2}, {0, 1}, {0, 1}, 1},
                               {1, 6, 4, 3, 4, 3, 2, {2, 1}, {1, 0}, {1, 0}, 2}};
   for (const char* backend : {"native", "cudnn"}) {
     if (std::string(backend) == "cudnn" && !cuda::cudnn_available()) continue;  // reported by emu/conv cudnn backend
     set_conv_backend(backend);
     try {
       for (DType dt : kParityDtypes) {  // float64 under cudnn: the native kernels
-        for (const RectConv& c : convs) rect_conv_parity(c, false, dt, backend);
-        for (const RectConv& c : deconvs) rect_conv_parity(c, true, dt, backend);
+        for (const RectConvCase& c : convs) rect_conv_parity(c, false, dt, backend);
+        for (const RectConvCase& c : deconvs) rect_conv_parity(c, true, dt, backend);
       }
     } catch (...) {
       set_conv_backend("native");
