@@ -23,21 +23,11 @@
 #include "ops/elementwise.h"
 #include "ops/interpolate.h"
 #include "ops/reduce.h"
+#include "tests/sca_model_util.h"
 #include "tests/test_util.h"
 
 using namespace dpt;
 using namespace dpt::test;
-
-namespace dpt::test {
-// Defined below; shared with tests/test_sca_models_cuda.cpp.
-void sca_golden_phase1(Device dev);
-void sca_golden_phase1_term_grads(Device dev);
-void sca_golden_phase1_traj(Device dev);
-void sca_golden_phase2(Device dev);
-void sca_golden_phase2_term_grads(Device dev);
-void sca_golden_phase2_blockwise(Device dev);
-void sca_golden_phase2_traj(Device dev);
-}  // namespace dpt::test
 
 namespace {
 
@@ -567,15 +557,7 @@ TEST_CASE("sca/model/config") {
 // Construction from config + RNG (SCA.md 3.4), the parameter groups of each phase and the checkpoint
 // round trip with network subsets, at a small size.
 TEST_CASE("sca/model/construction_and_checkpoints") {
-  ScaConfig c;
-  c.H = 36;
-  c.W = 40;
-  c.pct_ngf = 2;
-  c.pct_blocks = 1;
-  c.isn_ngf = 1;
-  c.z_dim = 4;
-  c.spade_hidden = 3;
-  c.ndf = 2;
+  const ScaConfig c = small_sca_config();
   Generator g1(7), g2(7);
   ScaGan a(c, g1), b(c, g2);
   for (auto& p : a.named_state()) expect_golden(p.second, b.state_dict().at(p.first), 0, p.first);  // deterministic
