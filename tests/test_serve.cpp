@@ -62,11 +62,12 @@ std::string unbase64(const std::string& s) {
     return c == '+' ? 62 : c == '/' ? 63 : -1;
   };
   std::string out;
-  int bits = 0, acc = 0;
+  int bits = 0;
+  uint32_t acc = 0;  // only the low 14 bits matter; unsigned and masked so the shift never overflows
   for (char c : s) {
     const int v = val(c);
     if (v < 0) break;
-    acc = (acc << 6) | v;
+    acc = ((acc << 6) | static_cast<uint32_t>(v)) & 0xffffffu;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
