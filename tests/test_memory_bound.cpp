@@ -14,42 +14,11 @@
 #include "core/threading.h"
 #include "train/adam.h"
 #include "train/dpt_family.h"
+#include "train/random_dpt_data.h"
 
 using namespace dpt;
 
 namespace {
-
-// The same random pairs and views at every step.
-class FixedBatches : public DptDataSource {
- public:
-  FixedBatches(PairBatch pairs, ViewBatch views) : pairs_(std::move(pairs)), views_(std::move(views)) {}
-  int64_t num_pairs() const override { return pairs_.x_s.size(0); }
-  int64_t num_persons() const override { return views_.x_views.size(0); }
-  PairBatch pair_batch(uint64_t, int64_t) override { return pairs_; }
-  ViewBatch view_batch(uint64_t, int64_t) override { return views_; }
-
- private:
-  PairBatch pairs_;
-  ViewBatch views_;
-};
-
-Tensor images(const Shape& s, Generator& g) {
-  Tensor t = Tensor::empty(s, DType::F32);
-  uniform_(t, -1.0, 1.0, g);
-  return t;
-}
-
-// IUV maps [..., 3, H, W]: a part index 1..24 per 8x8 block, U and V uniform in [0, 1).
-Tensor iuv(const Shape& s, Generator& g) {
-  Tensor t = Tensor::empty(s, DType::F32);
-  uniform_(t, 0.0, 1.0, g);
-  const int64_t H = s[s.size() - 2], W = s.back(), maps = t.numel() / (3 * H * W);
-  float* p = t.data<float>();
-  for (int64_t m = 0; m < maps; ++m)
-    for (int64_t y = 0; y < H; ++y)
-      for (int64_t x = 0; x < W; ++x) p[m * 3 * H * W + y * W + x] = static_cast<float>(1 + (m + y / 8 + x / 8) % 24);
-  return t;
-}
 
 // Allocator peak (bytes) over the second training step of `stage` (the first creates Adam's moments and
 // fills the caches), at the small configuration (64x64, ngf 32, S 32), batch 2, random VGG19 features.
@@ -67,9 +36,7 @@ size_t step_peak_bytes(const std::string& stage) {
   cfg.batch = 2;
   cfg.validate();
   Generator gen(1);
-  const int64_t N = cfg.batch, H = cfg.H, W = cfg.W;
-  FixedBatches data({images({N, 3, H, W}, gen), iuv({N, 3, H, W}, gen), iuv({N, 3, H, W}, gen), images({N, 3, H, W}, gen)},
-                    {images({N, cfg.K, 3, H, W}, gen), iuv({N, cfg.K, 3, H, W}, gen)});
+  RandomDptData data(cfg, gen);
   TrainOptions opts;
   opts.model = cfg;
   opts.data = "(random)";

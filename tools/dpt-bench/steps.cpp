@@ -20,6 +20,7 @@
 #include "core/threading.h"
 #include "tools/dpt-bench/peak.h"
 #include "train/dpt_family.h"
+#include "train/random_dpt_data.h"
 
 namespace dpt::bench {
 namespace {
@@ -42,41 +43,6 @@ Config config_named(const std::string& name, int64_t batch) {
   c.batch = batch;
   c.validate();
   return c;
-}
-
-// The same random pairs and views at every step.
-class RandomBatches : public DptDataSource {
- public:
-  RandomBatches(PairBatch pairs, ViewBatch views) : pairs_(std::move(pairs)), views_(std::move(views)) {}
-  int64_t num_pairs() const override { return pairs_.x_s.size(0); }
-  int64_t num_persons() const override { return views_.x_views.size(0); }
-  PairBatch pair_batch(uint64_t, int64_t) override { return pairs_; }
-  ViewBatch view_batch(uint64_t, int64_t) override { return views_; }
-
- private:
-  PairBatch pairs_;
-  ViewBatch views_;
-};
-
-Tensor random_images(const Shape& s, Generator& g) {
-  Tensor t = Tensor::empty(s, DType::F32);
-  uniform_(t, -1.0, 1.0, g);
-  return t;
-}
-
-// IUV maps [..., 3, H, W]: a part index per 8x8 block (0 = background on a quarter of them), U, V in [0, 1).
-Tensor random_iuv(const Shape& s, Generator& g) {
-  Tensor t = Tensor::empty(s, DType::F32);
-  uniform_(t, 0.0, 1.0, g);
-  const int64_t H = s[s.size() - 2], W = s.back(), maps = t.numel() / (3 * H * W);
-  float* p = t.data<float>();
-  for (int64_t m = 0; m < maps; ++m)
-    for (int64_t y = 0; y < H; ++y)
-      for (int64_t x = 0; x < W; ++x) {
-        const uint64_t h = (uint64_t(m) * 7919u + uint64_t(y / 8) * 104729u + uint64_t(x / 8) * 1299709u) % 97u;
-        p[m * 3 * H * W + y * W + x] = h % 4 == 0 ? 0.0f : static_cast<float>(1 + h % 24);
-      }
-  return t;
 }
 
 double peak_rss_gib() {
@@ -124,9 +90,7 @@ int run_one(const std::string& cfg_name, const std::string& stage, const StepsOp
   // VGG19 features as the peer) from seed 0.
   Generator gen(1);
   const int64_t N = cfg.batch, H = cfg.H, W = cfg.W;
-  RandomBatches data({random_images({N, 3, H, W}, gen), random_iuv({N, 3, H, W}, gen), random_iuv({N, 3, H, W}, gen),
-                      random_images({N, 3, H, W}, gen)},
-                     {random_images({N, cfg.K, 3, H, W}, gen), random_iuv({N, cfg.K, 3, H, W}, gen)});
+  RandomDptData data(cfg, gen);
   const bool inference = stage == kInference;
   TrainOptions opts;
   opts.model = cfg;
