@@ -57,15 +57,13 @@ bool memory_tagging() { return g_tagging.load(std::memory_order_relaxed); }
 MemoryTagScope::MemoryTagScope(const char* phase, const char* op) : prev_(t_tag) { t_tag = MemoryTag{phase, op}; }
 MemoryTagScope::~MemoryTagScope() { t_tag = prev_; }
 
-CachingAllocator::Impl* CachingAllocator::impl() {
-  if (!impl_) impl_ = new Impl;
-  return impl_;
-}
+// Made here, not on first use: the first allocations may come from several threads at once (the
+// dataset check decodes in parallel), and a lazily made Impl raced into two.
+CachingAllocator::CachingAllocator(RawAllocator* raw) : raw_(raw), impl_(new Impl) {}
 
 CachingAllocator::~CachingAllocator() {
   // The process-wide allocators live in a registry that is never destroyed (tensors in static storage
   // may be released after static destructors); this runs for allocators a caller owns, e.g. in tests.
-  if (!impl_) return;
   empty_cache();
   delete impl_;
 }

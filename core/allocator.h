@@ -70,8 +70,10 @@ constexpr size_t kMaxAllocationBytes = size_t(1) << 48;
 
 class CachingAllocator {
  public:
-  explicit CachingAllocator(RawAllocator* raw) : raw_(raw) {}
+  explicit CachingAllocator(RawAllocator* raw);
   ~CachingAllocator();
+  CachingAllocator(const CachingAllocator&) = delete;
+  CachingAllocator& operator=(const CachingAllocator&) = delete;
   void* allocate(size_t bytes);  // returns a block of at least `bytes`, 64-byte aligned
   void release(void* p, size_t bytes);
   void empty_cache();            // gives every cached block back to the device
@@ -87,9 +89,9 @@ class CachingAllocator {
 
  private:
   struct Impl;
-  Impl* impl();
+  Impl* impl() { return impl_; }
   RawAllocator* raw_;
-  Impl* impl_ = nullptr;
+  Impl* impl_;
 };
 
 CachingAllocator& allocator_for(DeviceType type);

@@ -2,8 +2,11 @@
 // caching allocator, and a small conv net trained with Adam.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "core/allocator.h"
 #include "core/autograd.h"
@@ -141,6 +144,31 @@ TEST_CASE("core/allocator serves a request from a cached block up to twice its s
   alloc.release(small, 1u << 20);
   alloc.empty_cache();
   CHECK(alloc.stats().cached_bytes == 0);
+}
+
+TEST_CASE("core/allocator: first requests from many threads at once are all counted (no lazy-init race)") {
+  // dpt-train's first allocations come from the dataset check's decoding threads; a lazily created state
+  // once raced into two, losing the counts (and leaking) of one of them.
+  for (int round = 0; round < 20; ++round) {
+    CountingRaw raw;
+    CachingAllocator alloc(&raw);
+    constexpr int kThreads = 8;
+    std::atomic<int> ready{0};
+    std::vector<void*> blocks(kThreads, nullptr);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < kThreads; ++t)
+      pool.emplace_back([&, t] {
+        ++ready;
+        while (ready.load() < kThreads) {
+        }
+        blocks[t] = alloc.allocate(4096);
+      });
+    for (std::thread& t : pool) t.join();
+    REQUIRE(alloc.stats().current_bytes == kThreads * CachingAllocator::round_size(4096));
+    for (void* p : blocks) alloc.release(p, 4096);
+    CHECK(alloc.stats().current_bytes == 0);
+    alloc.empty_cache();
+  }
 }
 
 TEST_CASE("core/allocator reuses freed blocks and tracks peak") {
