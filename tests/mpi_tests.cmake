@@ -1,6 +1,7 @@
 # Data-parallel training tests (issue 13), label mpi: tests/mpi/run_mpi_test.sh runs dpt-train under
 # `mpirun -np 2 --oversubscribe` on a tiny dpt-synth set and judges with dpt_mpi_compare. Reported as
-# skipped when the build has no MPI (DPT_MPI=OFF or none found).
+# skipped when the build has no MPI (DPT_MPI=OFF or none found). mpi_gpu_nccl (also label gpu) runs the
+# NCCL path on 2 GPUs in builds with NCCL.
 if(NOT DPT_WITH_MPI)
   add_test(NAME mpi_tests COMMAND ${CMAKE_COMMAND} -E echo "DPT_SKIPPED: built without MPI (DPT_MPI=OFF or no MPI found)")
   set_tests_properties(mpi_tests PROPERTIES LABELS mpi SKIP_REGULAR_EXPRESSION "DPT_SKIPPED:")
@@ -24,3 +25,12 @@ foreach(case equal_predictive equal_inpainting equal_blending bad_sample sigint 
   set_tests_properties(mpi_${case} PROPERTIES LABELS mpi ENVIRONMENT "${DPT_MPI_TEST_ENV}" TIMEOUT 900
                        RESOURCE_LOCK mpi SKIP_REGULAR_EXPRESSION "DPT_SKIPPED:")
 endforeach()
+# The NCCL path (builds with DPT_WITH_NCCL): 2 ranks on 2 GPUs against 1; skipped with fewer devices.
+if(DPT_WITH_NCCL)
+  add_test(NAME mpi_gpu_nccl
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/run_mpi_test.sh gpu_nccl $<TARGET_FILE:dpt-train>
+                   $<TARGET_FILE:dpt-synth> $<TARGET_FILE:dpt_mpi_compare> ${MPIEXEC_EXECUTABLE}
+                   ${CMAKE_CURRENT_BINARY_DIR}/mpi_work)
+  set_tests_properties(mpi_gpu_nccl PROPERTIES LABELS "mpi;gpu" ENVIRONMENT "${DPT_MPI_TEST_ENV}" TIMEOUT 900
+                       RESOURCE_LOCK mpi SKIP_REGULAR_EXPRESSION "DPT_SKIPPED:")
+endif()

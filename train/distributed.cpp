@@ -3,11 +3,14 @@
 // of the global batch a single process would draw (ModelFamily::set_shard). Each rank's loss is the mean
 // over its slice, so the mean over ranks of the gradients is the gradient of the global batch's mean:
 // N ranks x B/N reproduce one process with batch B up to the order of floating-point sums.
-// The gradients are packed into buckets (reverse registration order); a bucket's MPI_Iallreduce starts
-// when the leaf hook has seen each of its parameters in this step. A later backward pass of the same step
-// (a GAN stage backpropagates the generator and the discriminator losses separately) that adds to a
-// bucket already sent marks it stale: finish() reduces it again, so the result is always the sum of every
-// pass. Gradients of CUDA tensors go through host buffers here (NCCL is not wired in: README).
+// The gradients are packed into buckets (reverse registration order), each a flat float32 tensor on the
+// parameters' device; a bucket's all-reduce starts when the leaf hook has seen each of its parameters in
+// this step. A later backward pass of the same step (a GAN stage backpropagates the generator and the
+// discriminator losses separately) that adds to a bucket already sent marks it stale: finish() reduces it
+// again, so the result is always the sum of every pass. All of this is the same for every device; only
+// the transport of a bucket's sum differs (train/grad_transport.h): MPI_Iallreduce on CPU tensors, NCCL on
+// CUDA tensors (builds with DPT_WITH_NCCL; DPT_NCCL=0 in the environment turns it off), or MPI through a
+// host copy on CUDA tensors without NCCL.
 #include "train/distributed.h"
 
 #include <chrono>
@@ -18,9 +21,14 @@
 
 #include "core/autograd.h"
 #include "core/error.h"
+#include "ops/elementwise.h"
+#include "train/grad_transport.h"
 
 #ifdef DPT_WITH_MPI
 #include <mpi.h>
+#endif
+#ifdef DPT_WITH_CUDA
+#include "ops/cuda/runtime.h"
 #endif
 
 namespace dpt::dist {
@@ -30,6 +38,7 @@ int g_rank = 0, g_world = 1, g_local = 0;
 bool g_started = false;  // this process called MPI_Init
 double g_wait_seconds = 0;
 int64_t g_buckets_early = 0, g_buckets_all = 0;  // all-reduces started from the hook / in total
+const char* g_transport = "none";                   // of the last GradReducer on several ranks
 
 int env_int(const char* name) {
   const char* v = std::getenv(name);
@@ -50,7 +59,7 @@ void mpi_check(int rc, const char* what) {
 }
 #endif
 
-// A host float buffer holding `t` (float32), for the transport.
+// A host float buffer holding `t` (float32), for MPI.
 std::vector<float> host_copy(const Tensor& t) {
   DPT_CHECK(t.dtype() == DType::F32, "data-parallel: only float32 tensors are exchanged, got " << t.describe());
   return t.to_float_vector();
@@ -60,7 +69,49 @@ void write_back(const Tensor& dst, const float* src) {
   Tensor host = Tensor::from_vector(std::vector<float>(src, src + dst.numel()), dst.shape());
   Tensor(dst).copy_(host);
 }
+
+#ifdef DPT_WITH_MPI
+// MPI_Iallreduce of a bucket: in place on a CPU tensor's memory; a CUDA tensor's values go to a host
+// buffer first and come back in wait().
+class MpiTransport : public GradTransport {
+ public:
+  explicit MpiTransport(Device device) : on_host_(device.is_cpu()) {}
+  const char* name() const override { return on_host_ ? "MPI" : "MPI through host buffers"; }
+  void start(const Tensor& flat) override {
+    float* data = flat.data<float>();
+    if (!on_host_) {
+      staging_ = host_copy(flat);
+      data = staging_.data();
+    }
+    mpi_check(MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(flat.numel()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
+                             &request_),
+              "MPI_Iallreduce");
+  }
+  bool test() override {
+    int flag = 0;
+    mpi_check(MPI_Test(&request_, &flag, MPI_STATUS_IGNORE), "MPI_Test");
+    return flag != 0;
+  }
+  void wait(const Tensor& flat) override {
+    mpi_check(MPI_Wait(&request_, MPI_STATUS_IGNORE), "MPI_Wait");  // a completed request is MPI_REQUEST_NULL
+    if (!on_host_) write_back(flat, staging_.data());
+  }
+
+ private:
+  bool on_host_;
+  std::vector<float> staging_;
+  MPI_Request request_ = MPI_REQUEST_NULL;
+};
+#endif
 }  // namespace
+
+std::unique_ptr<GradTransport> mpi_transport(Device device) {
+#ifdef DPT_WITH_MPI
+  return std::make_unique<MpiTransport>(device);
+#else
+  DPT_FAIL("data-parallel: this build has no MPI (device " << device.str() << ")");
+#endif
+}
 
 bool mpi_built() {
 #ifdef DPT_WITH_MPI
@@ -111,6 +162,9 @@ void init(int* argc, char*** argv) {
 }
 
 void finalize() {
+#ifdef DPT_WITH_NCCL
+  nccl_shutdown();
+#endif
 #ifdef DPT_WITH_MPI
   if (g_started) {
     MPI_Finalize();
@@ -134,6 +188,17 @@ int world_size() { return g_world; }
 int local_rank() { return g_local; }
 double allreduce_wait_seconds() { return g_wait_seconds; }
 std::pair<int64_t, int64_t> buckets_started_early() { return {g_buckets_early, g_buckets_all}; }
+const char* gradient_transport() { return g_transport; }
+
+std::string rank_device(const std::string& spec) {
+  if (spec != "cuda" || g_world <= 1) return spec;
+#ifdef DPT_WITH_CUDA
+  // Modulo the visible devices: a launcher that shows each rank one device (CUDA_VISIBLE_DEVICES) gives 0.
+  const int n = cuda::device_count();
+  if (n > 0) return "cuda:" + std::to_string(g_local % n);
+#endif
+  return spec;  // use_device reports what is missing
+}
 
 void broadcast(const std::vector<Tensor>& tensors) {
   if (g_world <= 1) return;
@@ -175,14 +240,12 @@ std::vector<std::vector<size_t>> plan_buckets(const std::vector<int64_t>& numels
 struct GradReducer::State {
   struct Bucket {
     std::vector<size_t> params;
-    std::vector<float> buffer;
+    Tensor flat;           // [sum of the parameters' numel] float32 on their device: the packed gradients
     size_t ready = 0;      // parameters seen by the hook this step
     bool sent = false;     // all-reduce started on the current contents
     bool stale = false;    // a later backward pass added to a parameter after sending
-    bool done = false;     // the all-reduce completed (MPI_Test)
-#ifdef DPT_WITH_MPI
-    MPI_Request request = MPI_REQUEST_NULL;
-#endif
+    bool done = false;     // the all-reduce completed (found by test())
+    std::unique_ptr<GradTransport> transport;  // declared after flat: finishes its work before flat is freed
   };
   std::vector<Tensor> params;
   std::vector<size_t> bucket_of;        // parameter -> bucket
@@ -190,63 +253,49 @@ struct GradReducer::State {
   std::unordered_map<TensorImpl*, size_t> index;
   std::vector<Bucket> buckets;
 
-  // Copies the bucket's gradients (zeros where a parameter has none) into its buffer.
+  // Parameter k's slice of its bucket, shaped like the parameter.
+  Tensor slot(const Bucket& b, size_t k, int64_t at) const {
+    return b.flat.slice(0, at, at + params[k].numel()).view(params[k].shape());
+  }
+  // Copies the bucket's gradients (zeros where a parameter has none) into its flat tensor.
   void pack(Bucket& b) {
-    size_t at = 0;
+    NoGradGuard no_grad;
+    int64_t at = 0;
     for (size_t k : b.params) {
       const Tensor g = params[k].grad();
-      const size_t n = static_cast<size_t>(params[k].numel());
-      if (g.defined()) {
-        const std::vector<float> h = host_copy(g);
-        std::copy(h.begin(), h.end(), b.buffer.begin() + at);
-      } else {
-        std::fill(b.buffer.begin() + at, b.buffer.begin() + at + n, 0.f);
-      }
-      at += n;
+      Tensor dst = slot(b, k, at);
+      if (g.defined()) dst.copy_(g);
+      else dst.zero_();
+      at += params[k].numel();
     }
   }
   // The mean over ranks back into the defined gradients (definedness is the same on every rank: they
   // run the same graph).
   void unpack(Bucket& b) {
-    const float scale = 1.f / static_cast<float>(g_world);
-    size_t at = 0;
+    NoGradGuard no_grad;
+    const Tensor mean = mul_scalar(b.flat, 1.0 / g_world);
+    int64_t at = 0;
     for (size_t k : b.params) {
-      const Tensor g = params[k].grad();
-      const size_t n = static_cast<size_t>(params[k].numel());
-      if (g.defined()) {
-        for (size_t i = at; i < at + n; ++i) b.buffer[i] *= scale;
-        write_back(g, b.buffer.data() + at);
-      }
-      at += n;
+      Tensor g = params[k].grad();
+      if (g.defined()) g.copy_(mean.slice(0, at, at + params[k].numel()).view(params[k].shape()));
+      at += params[k].numel();
     }
   }
   void start(Bucket& b) {
     pack(b);
-#ifdef DPT_WITH_MPI
-    mpi_check(MPI_Iallreduce(MPI_IN_PLACE, b.buffer.data(), static_cast<int>(b.buffer.size()), MPI_FLOAT, MPI_SUM,
-                             MPI_COMM_WORLD, &b.request),
-              "MPI_Iallreduce");
-#endif
+    b.transport->start(b.flat);
     b.sent = true;
     b.done = false;
     ++g_buckets_all;
   }
   void wait(Bucket& b) {
-#ifdef DPT_WITH_MPI
-    if (!b.done) mpi_check(MPI_Wait(&b.request, MPI_STATUS_IGNORE), "MPI_Wait");
-#endif
+    b.transport->wait(b.flat);
     b.done = false;
   }
-  // Open MPI progresses a non-blocking collective only inside MPI calls: poke the ones in flight.
+  // Pokes the all-reduces in flight (Open MPI progresses a non-blocking collective only inside MPI calls).
   void progress() {
-#ifdef DPT_WITH_MPI
     for (Bucket& b : buckets)
-      if (b.sent && !b.done) {
-        int flag = 0;
-        mpi_check(MPI_Test(&b.request, &flag, MPI_STATUS_IGNORE), "MPI_Test");
-        b.done = flag != 0;
-      }
-#endif
+      if (b.sent && !b.done) b.done = b.transport->test();
   }
   void on_leaf(TensorImpl* leaf) {
     auto it = index.find(leaf);
@@ -267,6 +316,17 @@ struct GradReducer::State {
   }
 };
 
+namespace {
+// NCCL for CUDA tensors when the build has it (unless DPT_NCCL=0), MPI otherwise.
+std::unique_ptr<GradTransport> transport_for(Device device) {
+#ifdef DPT_WITH_NCCL
+  const char* env = std::getenv("DPT_NCCL");
+  if (device.is_cuda() && !(env && std::string(env) == "0")) return nccl_transport();
+#endif
+  return mpi_transport(device);
+}
+}  // namespace
+
 GradReducer::GradReducer(const std::vector<std::vector<Tensor>>& groups, int64_t bucket_elems)
     : s_(std::make_unique<State>()) {
   if (g_world <= 1) return;
@@ -277,6 +337,9 @@ GradReducer::GradReducer(const std::vector<std::vector<Tensor>>& groups, int64_t
       DPT_CHECK(s_->index.emplace(p.get(), s_->params.size()).second,
                 "data-parallel: a parameter " << p.shape_str() << " is in two optimiser groups");
       s_->params.push_back(p);
+      DPT_CHECK(p.dtype() == DType::F32 && p.device() == s_->params.front().device(),
+                "data-parallel: every reduced parameter must be float32 on one device, got "
+                    << p.describe() << " next to " << s_->params.front().describe());
       numels.push_back(p.numel());
     }
     s_->bucket_of.resize(s_->params.size(), 0);
@@ -288,7 +351,9 @@ GradReducer::GradReducer(const std::vector<std::vector<Tensor>>& groups, int64_t
         s_->bucket_of[first + k] = s_->buckets.size();
         n += numels[k];
       }
-      b.buffer.resize(static_cast<size_t>(n));
+      b.flat = Tensor::zeros({n}, DType::F32, s_->params[first].device());
+      b.transport = transport_for(b.flat.device());
+      g_transport = b.transport->name();
       s_->buckets.push_back(std::move(b));
     }
   }

@@ -1,12 +1,14 @@
 // Data-parallel training over MPI (issue 13): the process's rank, world size and local rank, parameter
 // broadcast from rank 0, and the gradient all-reduce (mean) in buckets that start as soon as their
-// gradients are final (core/autograd.h's leaf hook), overlapping the rest of the backward.
+// gradients are final (core/autograd.h's leaf hook), overlapping the rest of the backward. The buckets
+// travel by MPI (CPU tensors) or NCCL (CUDA tensors, builds with DPT_WITH_NCCL): train/grad_transport.h.
 // Built without MPI (DPT_MPI=OFF or no MPI found) every process is rank 0 of 1, and a launch by an MPI
 // launcher with more than one rank is refused. Note [data parallel] in distributed.cpp.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -32,6 +34,10 @@ int rank();
 int world_size();
 int local_rank();
 inline bool is_root() { return rank() == 0; }
+// The --device this rank uses: on several ranks a bare "cuda" means cuda:<local rank> (modulo the
+// visible devices, so a launcher that shows each rank its own device through CUDA_VISIBLE_DEVICES
+// works too); anything else, and every spec on one rank, as given.
+std::string rank_device(const std::string& spec);
 
 // Overwrites `tensors` (float32, any device) on every rank with rank 0's values, in order.
 void broadcast(const std::vector<Tensor>& tensors);
@@ -41,6 +47,9 @@ void allreduce_sum(std::vector<double>& values);
 double allreduce_wait_seconds();
 // Bucket all-reduces started during a backward pass (overlapping it) and in total, since the start.
 std::pair<int64_t, int64_t> buckets_started_early();
+// How the last GradReducer on several ranks sums its buckets: "MPI", "MPI through host buffers", "NCCL";
+// "none" before any (or on one rank).
+const char* gradient_transport();
 
 // Splits parameters (in registration order) into buckets of about `bucket_elems` floats, walking them
 // in reverse registration order (the order backward usually finishes them). Returns index lists.

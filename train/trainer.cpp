@@ -133,9 +133,9 @@ bool run_stage(Run& run, const std::string& stage, const ResumePoint* from) {
   if (root && dist::world_size() > 1 && run.result.steps_run > 0) {
     const auto [early, all] = dist::buckets_started_early();
     std::fprintf(stderr,
-                 "gradient all-reduce: %.1f ms per step spent waiting on rank 0; %lld of %lld bucket all-reduces "
-                 "started during the backward pass\n",
-                 1e3 * dist::allreduce_wait_seconds() / static_cast<double>(run.result.steps_run),
+                 "gradient all-reduce (%s): %.1f ms per step spent waiting on rank 0; %lld of %lld bucket "
+                 "all-reduces started during the backward pass\n",
+                 dist::gradient_transport(), 1e3 * dist::allreduce_wait_seconds() / static_cast<double>(run.result.steps_run),
                  static_cast<long long>(early), static_cast<long long>(all));
   }
   if (!root) return true;
@@ -164,7 +164,7 @@ TrainResult train(const TrainOptions& opts, ModelFamily& family, const std::stri
               "stage " << stage << ": the batch " << family.batch_size(stage) << " (the global batch) cannot be split over "
                        << world << " ranks; choose a batch that " << world << " divides");
   RunFolder folder = RunFolder::open(opts.out, family.stages());
-  const Device device = use_device(opts.device);
+  const Device device = use_device(dist::rank_device(opts.device));  // several ranks: "cuda" is cuda:<local rank>
   set_conv_backend(opts.conv_backend);
   family.to(device);
   // --init: weights only (a fine-tune with other settings); the shapes must match, nothing else need.

@@ -9,6 +9,8 @@
 //   dpt_mpi_compare exact A.safetensors B.safetensors         every tensor of A equals B's bit for bit
 //   dpt_mpi_compare losses A.jsonl B.jsonl REL                 the same records (stage, step), every loss
 //                                                              within REL relative (1e-6 absolute floor)
+//   dpt_mpi_compare cuda-devices                               prints the number of CUDA devices (0
+//                                                              without a CUDA backend), for the gpu test
 // Prints the worst tensor / loss and its figure; exit 0 when within, 1 when not, 2 on bad usage.
 #include <cmath>
 #include <cstdio>
@@ -22,6 +24,9 @@
 
 #include "io/json.h"
 #include "io/safetensors.h"
+#ifdef DPT_WITH_CUDA
+#include "ops/cuda/runtime.h"
+#endif
 
 using namespace dpt;
 
@@ -174,7 +179,15 @@ int main(int argc, char** argv) {
     if (mode == "kinds" && argc == 5) return compare_tensors(argv[2], argv[3], std::atof(argv[4]), false, 0, true);
     if (mode == "exact" && argc == 4) return compare_tensors(argv[2], argv[3], 0, true);
     if (mode == "losses" && argc == 5) return compare_losses(argv[2], argv[3], std::atof(argv[4]));
-    std::fprintf(stderr, "usage: dpt_mpi_compare tensors|kinds|exact|losses A B [REL [NOISE]]\n");
+    if (mode == "cuda-devices" && argc == 2) {
+#ifdef DPT_WITH_CUDA
+      std::printf("%d\n", dpt::cuda::device_count());
+#else
+      std::printf("0\n");
+#endif
+      return 0;
+    }
+    std::fprintf(stderr, "usage: dpt_mpi_compare tensors|kinds|exact|losses A B [REL [NOISE]] | cuda-devices\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "dpt_mpi_compare: error: %s\n", e.what());

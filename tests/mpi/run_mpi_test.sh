@@ -11,6 +11,9 @@
 #   indivisible    batch 3 on 2 ranks is refused naming both numbers, before the run folder is written
 #   resume         2 ranks: 6 steps straight vs resume from the step-3 checkpoint: the same bits; a resume
 #                  on 1 rank is allowed and says so
+#   gpu_nccl       (NCCL builds, label gpu) 1 process x batch 8 on cuda:0 vs 2 ranks x batch 4 on cuda:0 and
+#                  cuda:1, predictive: the all-reduce goes through NCCL, weights and Adam moments within
+#                  1e-5 after step 1, losses within 1e-5; skipped with fewer than 2 CUDA devices
 # usage: run_mpi_test.sh CASE DPT_TRAIN DPT_SYNTH COMPARE MPIEXEC WORK_DIR
 set -uo pipefail
 case_name=$1 train=$2 synth=$3 compare=$4 mpiexec=$5 work=$6/$1
@@ -124,6 +127,25 @@ case $case_name in
       > "$work/resumed.log" 2>&1 || { cat "$work/resumed.log"; fail "SCA-GAN resume on 2 ranks"; }
     "$compare" exact "$work/resumed/checkpoints/$last" "$work/straight/checkpoints/$last" \
       || fail "SCA-GAN resume on 2 ranks is not bit-exact ($last)"
+    ;;
+  gpu_nccl)
+    devices=$("$compare" cuda-devices) || fail "dpt_mpi_compare cuda-devices"
+    if [ "$devices" -lt 2 ]; then
+      echo "DPT_SKIPPED: $devices CUDA device(s); the NCCL test needs 2"
+      exit 0
+    fi
+    # Deterministic scatter kernels (no atomics) so that only the batch split differs between the runs.
+    export DPT_CUDA_DETERMINISTIC=1
+    gpu=(--device cuda --stages predictive --steps 3 --set checkpoint_every=1 --set keep_last=3)
+    "$train" "${common[@]}" "${gpu[@]}" --out "$work/one" > "$work/one.log" 2>&1 \
+      || { cat "$work/one.log"; fail "1-process run on cuda:0"; }
+    "${mpirun[@]}" "$train" "${common[@]}" "${gpu[@]}" --out "$work/two" > "$work/two.log" 2>&1 \
+      || { cat "$work/two.log"; fail "2-rank run on 2 GPUs"; }
+    cat "$work/two.log"
+    grep -q "gradient all-reduce (NCCL)" "$work/two.log" || fail "the gradients did not go through NCCL"
+    echo "step 1:"; "$compare" tensors "$work/two/checkpoints/predictive-0000001.safetensors" \
+      "$work/one/checkpoints/predictive-0000001.safetensors" 1e-5 4e-4 || fail "weights / Adam moments differ after step 1"
+    "$compare" losses "$work/two/losses.jsonl" "$work/one/losses.jsonl" 1e-5 || fail "losses differ"
     ;;
   *) fail "unknown case $case_name" ;;
 esac
