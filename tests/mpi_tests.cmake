@@ -9,6 +9,10 @@ if(NOT DPT_WITH_MPI)
   add_test(NAME mpi_refused_without_mpi COMMAND dpt-train --data /nonexistent --out /nonexistent)
   set_tests_properties(mpi_refused_without_mpi PROPERTIES LABELS "mpi;unit" ENVIRONMENT OMPI_COMM_WORLD_SIZE=2
                        PASS_REGULAR_EXPRESSION "launched as one of 2 ranks, but this build has no MPI support")
+  # dpt-bench's scaling row says that it needs MPI.
+  add_test(NAME mpi_bench_scaling_refused COMMAND dpt-bench scaling)
+  set_tests_properties(mpi_bench_scaling_refused PROPERTIES LABELS "mpi;unit"
+                       PASS_REGULAR_EXPRESSION "dpt-bench scaling: this build has no MPI")
   return()
 endif()
 add_executable(dpt_mpi_compare ${CMAKE_CURRENT_SOURCE_DIR}/mpi/compare.cpp)
@@ -25,6 +29,12 @@ foreach(case equal_predictive equal_inpainting equal_blending bad_sample sigint 
   set_tests_properties(mpi_${case} PROPERTIES LABELS mpi ENVIRONMENT "${DPT_MPI_TEST_ENV}" TIMEOUT 900
                        RESOURCE_LOCK mpi SKIP_REGULAR_EXPRESSION "DPT_SKIPPED:")
 endforeach()
+# dpt-bench scaling, one timed step per layout: both rows (the second with 2 ranks and an MPI all-reduce)
+# and the summary.
+add_test(NAME mpi_bench_scaling COMMAND dpt-bench scaling --runs 1 --warmup 0)
+set_tests_properties(mpi_bench_scaling PROPERTIES LABELS mpi ENVIRONMENT "${DPT_MPI_TEST_ENV}" TIMEOUT 300
+                     RESOURCE_LOCK mpi
+                     PASS_REGULAR_EXPRESSION "\"ranks\": 2, [^\n]*\"transport\": \"MPI\".*scaling_summary")
 # The NCCL path (builds with DPT_WITH_NCCL): 2 ranks on 2 GPUs against 1; skipped with fewer devices.
 if(DPT_WITH_NCCL)
   add_test(NAME mpi_gpu_nccl

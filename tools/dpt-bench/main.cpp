@@ -20,7 +20,9 @@
 #include "ops/linear.h"
 #include "tools/common/cli.h"
 #include "tools/dpt-bench/peak.h"
+#include "tools/dpt-bench/scaling.h"
 #include "tools/dpt-bench/steps.h"
+#include "train/distributed.h"
 
 using namespace dpt;
 
@@ -39,6 +41,8 @@ const char* kUsage = R"(usage: dpt-bench ops [--threads N] [--runs N] [--warmup 
        dpt-bench steps [--config small|paper|all] [--stages LIST] [--threads N] [--runs N]
                        [--warmup N] [--batch N] [--memory]
        dpt-bench peak [--threads N]
+       dpt-bench scaling [--config small|paper] [--stage STAGE] [--threads N] [--runs N] [--warmup N]
+                         [--batch N]
 
 peak: the machine's FP32 peak in GFLOP/s, measured with an FMA loop (independent accumulators, the
 widest vector ISA present: AVX-512, AVX2+FMA or SSE) on all threads. Every report starts with it
@@ -56,6 +60,15 @@ bytes per (phase, op) over one step (Note [memory tags] in core/allocator.h): ph
 outputs recorded for backward, "backward" = what each op's backward allocates, "other" = forward
 workspaces, temporaries and optimiser state.
 
+scaling: the data-parallel scaling row. The same training steps of one stage (default: small,
+predictive, global batch 8) as 1 rank x N threads and as `mpirun -np 2 --oversubscribe` ranks x N/2
+threads each on the CPU (--threads N, even, default 2), each in child processes; one {"kind":
+"scaling"} JSON line per layout (median step time, images/s, each rank's time per step spent waiting
+for the gradient all-reduce, its share of the step, the gradient MiB, bucket all-reduces started during
+the backward pass), then a {"kind": "scaling_summary"} line with the speed-up. Needs a build with MPI
+(an error says so otherwise); as root it sets OMPI_ALLOW_RUN_AS_ROOT(_CONFIRM) for its own mpirun.
+Default --runs / --warmup: 5 / 2.
+
 ops:
 Times the CPU kernels of conv2d / conv_transpose2d (forward, dx, dw), linear and gram on the
 model's shapes and prints op, shape, median ms over --runs timed runs (after --warmup runs),
@@ -68,7 +81,7 @@ GFLOP/s and % of the measured peak. Rows whose name contains --filter TEXT are r
 
 const std::vector<cli::Option> kOptions = {{"--threads"}, {"--runs"},  {"--warmup"}, {"--batch"},
                                            {"--config"},  {"--stages"}, {"--only"},   {"--filter"},
-                                           {"--memory", cli::Kind::Flag}};
+                                           {"--stage"},   {"--memory", cli::Kind::Flag}};
 
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -187,9 +200,9 @@ void run_ops(const Options& o) {
 }
 
 int run(const cli::Args& a) {
-  DPT_USAGE_CHECK(a.positional().size() == 1 &&
-                      (a.positional()[0] == "ops" || a.positional()[0] == "steps" || a.positional()[0] == "peak"),
-                  "give the mode: ops, steps or peak");
+  const std::vector<std::string> modes = {"ops", "steps", "peak", "scaling"};
+  DPT_USAGE_CHECK(a.positional().size() == 1 && std::count(modes.begin(), modes.end(), a.positional()[0]) == 1,
+                  "give the mode: ops, steps, peak or scaling");
   const std::string cmd = a.positional()[0];
   Options o;
   o.threads = cli::apply_threads(a);
@@ -201,6 +214,19 @@ int run(const cli::Args& a) {
     a.only({"--threads"}, "dpt-bench peak");
     bench::print_peak_header(bench::measure_peak(1.0));
     return 0;
+  }
+  if (cmd == "scaling") {
+    a.only({"--threads", "--runs", "--warmup", "--batch", "--config", "--stage", "--only"}, "dpt-bench scaling");
+    bench::ScalingOptions sc;
+    sc.config = a.get_choice("--config", {"small", "paper"}, sc.config);
+    sc.stage = a.get("--stage", sc.stage);
+    sc.only = a.get("--only");
+    sc.threads = a.has("--threads") ? o.threads : sc.threads;
+    sc.steps = static_cast<int>(a.get_int("--runs", 1, 1000, sc.steps));
+    sc.warmup = static_cast<int>(a.get_int("--warmup", 0, 1000, sc.warmup));
+    sc.batch = o.batch;
+    sc.self = a.program();
+    return bench::run_scaling(sc);
   }
   if (cmd == "steps") {
     a.only({"--threads", "--runs", "--warmup", "--batch", "--config", "--stages", "--only", "--memory"},
@@ -229,5 +255,14 @@ int run(const cli::Args& a) {
 
 int main(int argc, char** argv) {
   use_bounded_wait_policy(argv);  // Note [wait policy] (core/threading.h): before any thread starts
-  return cli::run("dpt-bench", kUsage, argc, argv, kOptions, 1, run);
+  try {
+    dist::init(&argc, &argv);  // a scaling child under mpirun joins the job; any other run stays without MPI
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dpt-bench: error: %s\n", e.what());
+    return 1;
+  }
+  const int code = cli::run("dpt-bench", kUsage, argc, argv, kOptions, 1, run);
+  if (code != 0 && dist::world_size() > 1) dist::abort_all(code);  // no rank left waiting in a collective
+  dist::finalize();
+  return code;
 }

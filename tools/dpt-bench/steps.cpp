@@ -23,9 +23,6 @@
 #include "train/random_dpt_data.h"
 
 namespace dpt::bench {
-namespace {
-
-const char* const kInference = "inference";  // not a training stage: the generator forward without grad
 
 Config config_named(const std::string& name, int64_t batch) {
   Config c;  // inpainter widths, lambdas and Adam settings: the defaults, as the peer's R.Config
@@ -44,6 +41,10 @@ Config config_named(const std::string& name, int64_t batch) {
   c.validate();
   return c;
 }
+
+namespace {
+
+const char* const kInference = "inference";  // not a training stage: the generator forward without grad
 
 double peak_rss_gib() {
   rusage u{};

@@ -4,7 +4,13 @@
 #include <cstdint>
 #include <string>
 
+#include "models/dpt/config.h"
+
 namespace dpt::bench {
+
+// The model of a benchmark configuration ("small": 64x64, ngf 32, S 32; "paper": 256x256, ngf 64,
+// S 256) with `batch`; the other settings are the defaults. An Error names an unknown config.
+Config config_named(const std::string& name, int64_t batch);
 
 struct StepsOptions {
   std::string config = "small";  // small | paper | all
