@@ -253,9 +253,9 @@ struct GradReducer::State {
   std::unordered_map<TensorImpl*, size_t> index;
   std::vector<Bucket> buckets;
 
-  // Parameter k's slice of its bucket, shaped like the parameter.
-  Tensor slot(const Bucket& b, size_t k, int64_t at) const {
-    return b.flat.slice(0, at, at + params[k].numel()).view(params[k].shape());
+  // Parameter k's elements [at, at + numel) of a bucket's flat tensor, shaped like the parameter.
+  Tensor slot(const Tensor& flat, size_t k, int64_t at) const {
+    return flat.slice(0, at, at + params[k].numel()).view(params[k].shape());
   }
   // Copies the bucket's gradients (zeros where a parameter has none) into its flat tensor.
   void pack(Bucket& b) {
@@ -263,7 +263,7 @@ struct GradReducer::State {
     int64_t at = 0;
     for (size_t k : b.params) {
       const Tensor g = params[k].grad();
-      Tensor dst = slot(b, k, at);
+      Tensor dst = slot(b.flat, k, at);
       if (g.defined()) dst.copy_(g);
       else dst.zero_();
       at += params[k].numel();
@@ -277,7 +277,7 @@ struct GradReducer::State {
     int64_t at = 0;
     for (size_t k : b.params) {
       Tensor g = params[k].grad();
-      if (g.defined()) g.copy_(mean.slice(0, at, at + params[k].numel()).view(params[k].shape()));
+      if (g.defined()) g.copy_(slot(mean, k, at));
       at += params[k].numel();
     }
   }
