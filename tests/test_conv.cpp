@@ -133,7 +133,7 @@ const std::vector<Case> kConvCases = {
     {1, 4, 9, 70, 3, 3, 1, 1, 1, 0, true},    // 3 outputs, row longer than one vector block
     {2, 8, 6, 37, 1, 4, 1, 1, 1, 0, true},    // discriminator head: 1 output, k4
     {2, 48, 7, 20, 72, 3, 1, 1, 24, 0, false},// inpainter output conv: 3 outputs per group, 24 groups
-    {1, 3, 9, 8, 2, 5, 1, 2, 1, 0, true},     // k5 (portable weight-gradient path)
+    {1, 3, 9, 8, 2, 5, 1, 2, 1, 0, true},     // k5
     {1, 6, 5, 5, 16, 3, 1, 0, 2, 0, true},    // 8 outputs per group, no padding
 };
 

@@ -1,8 +1,9 @@
 // Direct stride-1 convolution kernels for few output channels per group (ops/cpu/conv_direct.h).
 // Forward: the input rows of every channel pass through a ring of k zero-padded rows, and each output
 // row's KG channels are accumulated in registers (AVX-512: 16 columns per vector, float). Weight
-// gradient: per (group, input channel) task, dot products of gout rows with shifted padded input rows.
-// Every output element is summed by one task in a fixed order (Note [conv determinism]).
+// gradient (float, AVX-512 only): per (group, input channel, block of output channels) task, dot products
+// of gout rows with shifted padded input rows. Every output element is summed by one task in a fixed
+// order (Note [conv determinism]).
 #include "ops/cpu/conv_direct.h"
 
 #include <immintrin.h>
@@ -13,6 +14,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/error.h"
 #include "core/threading.h"
 #include "ops/cpu/packed_gemm.h"
 
@@ -119,83 +121,74 @@ ForwardRowFn forward_row_avx512_for(int KG) {
   }
 }
 
-// ---- weight gradient, one padded input plane xp [Hp][Wp] of channel c against KG gout planes:
-// acc[(ky k + kx) KG + co] += sum_{oy, ox} g[co][oy][ox] xp[oy + ky][ox + kx]
+// ---- weight gradient, one padded input plane xp [Hp][Wp] of channel c against the gout planes g [nco][Ho][Wo]
+// (g_stride apart) of a block of nco output channels:
+// acc[(ky k + kx) acc_stride + co] += sum_{oy, ox} g[co][oy][ox] xp[oy + ky][ox + kx]
 
-template <class T>
-void weight_plane_generic(int KG, const T* xp, int64_t Wp, int k, const T* g, int64_t g_stride, int64_t Ho, int64_t Wo,
-                          double* acc) {
-  for (int ky = 0; ky < k; ++ky)
-    for (int kx = 0; kx < k; ++kx)
-      for (int co = 0; co < KG; ++co) {
-        double s = 0;
-        for (int64_t oy = 0; oy < Ho; ++oy) {
-          const T* gr = g + co * g_stride + oy * Wo;
-          const T* xr = xp + (oy + ky) * Wp + kx;
-          for (int64_t ox = 0; ox < Wo; ++ox) s += static_cast<double>(gr[ox]) * xr[ox];
-        }
-        acc[(ky * k + kx) * KG + co] += s;
-      }
-}
+// Output channels per block of the weight-gradient kernels for a k x k kernel: the AVX-512 kernel keeps
+// k x block accumulators, block gout vectors and one input vector in the 32 zmm registers (7x7: 3 channels).
+constexpr int weight_block(int k) { return std::min(8, 31 / (k + 1)); }
 
-// Vector accumulators per (kx, co) for one ky at a time; lane sums are reduced in a fixed order.
-template <int K, int KG>
-__attribute__((target("avx512f,fma"))) void weight_plane_avx512(const float* xp, int64_t Wp, int, const float* g,
+// Vector accumulators per (kx, co) for one ky at a time; lane sums are reduced in a fixed order, so each
+// result element's sum does not depend on the block it is computed in.
+template <int K, int KB>
+__attribute__((target("avx512f,fma"))) void weight_plane_avx512(const float* xp, int64_t Wp, const float* g,
                                                                  int64_t g_stride, int64_t Ho, int64_t Wo,
-                                                                 double* acc) {
+                                                                 double* acc, int acc_stride) {
   for (int ky = 0; ky < K; ++ky) {
-    __m512 a[K][KG];
+    __m512 a[K][KB];
 #pragma GCC unroll 8
     for (int kx = 0; kx < K; ++kx)
 #pragma GCC unroll 8
-      for (int co = 0; co < KG; ++co) a[kx][co] = _mm512_setzero_ps();
+      for (int co = 0; co < KB; ++co) a[kx][co] = _mm512_setzero_ps();
     for (int64_t oy = 0; oy < Ho; ++oy) {
       const float* xr = xp + (oy + ky) * Wp;
       const float* gr = g + oy * Wo;
       for (int64_t ox0 = 0; ox0 < Wo; ox0 += kVec) {
         const int64_t left = Wo - ox0;
         const __mmask16 m = left >= kVec ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
-        __m512 gv[KG];
+        __m512 gv[KB];
 #pragma GCC unroll 8
-        for (int co = 0; co < KG; ++co) gv[co] = _mm512_maskz_loadu_ps(m, gr + co * g_stride + ox0);
+        for (int co = 0; co < KB; ++co) gv[co] = _mm512_maskz_loadu_ps(m, gr + co * g_stride + ox0);
 #pragma GCC unroll 8
         for (int kx = 0; kx < K; ++kx) {
           __m512 xv = _mm512_loadu_ps(xr + ox0 + kx);
-          __asm__("" : "+v"(xv));  // one load, KG FMAs
+          __asm__("" : "+v"(xv));  // one load, KB FMAs
 #pragma GCC unroll 8
-          for (int co = 0; co < KG; ++co) a[kx][co] = _mm512_fmadd_ps(gv[co], xv, a[kx][co]);
+          for (int co = 0; co < KB; ++co) a[kx][co] = _mm512_fmadd_ps(gv[co], xv, a[kx][co]);
         }
       }
     }
     for (int kx = 0; kx < K; ++kx)
-      for (int co = 0; co < KG; ++co) {
+      for (int co = 0; co < KB; ++co) {
         alignas(64) float lanes[kVec];
         _mm512_store_ps(lanes, a[kx][co]);
         double s = 0;
         for (int l = 0; l < kVec; ++l) s += lanes[l];
-        acc[(ky * K + kx) * KG + co] += s;
+        acc[(ky * K + kx) * acc_stride + co] += s;
       }
   }
 }
 
-using WeightPlaneFn = void (*)(const float*, int64_t, int, const float*, int64_t, int64_t, int64_t, double*);
-template <int K> WeightPlaneFn weight_plane_avx512_k(int KG) {
-  switch (KG) {
-    case 1: return weight_plane_avx512<K, 1>;
-    case 2: return weight_plane_avx512<K, 2>;
-    case 3: return weight_plane_avx512<K, 3>;
-    case 4: return weight_plane_avx512<K, 4>;
-    case 5: return weight_plane_avx512<K, 5>;
-    case 6: return weight_plane_avx512<K, 6>;
-    case 7: return weight_plane_avx512<K, 7>;
-    default: return weight_plane_avx512<K, 8>;
+using WeightPlaneFn = void (*)(const float*, int64_t, const float*, int64_t, int64_t, int64_t, double*, int);
+// The kernel for blocks of nco channels (nco <= weight_block(K)); nullptr when there is none.
+template <int K, int KB> WeightPlaneFn weight_plane_avx512_block(int nco) {
+  if constexpr (KB == 0) return nullptr;
+  else return nco == KB ? weight_plane_avx512<K, KB> : weight_plane_avx512_block<K, KB - 1>(nco);
+}
+// Kernel sizes 1 to 7 (conv_direct_eligible); nullptr for others (portable code).
+WeightPlaneFn weight_plane_avx512_for(int k, int nco) {
+  switch (k) {
+    case 1: return weight_plane_avx512_block<1, weight_block(1)>(nco);
+    case 2: return weight_plane_avx512_block<2, weight_block(2)>(nco);
+    case 3: return weight_plane_avx512_block<3, weight_block(3)>(nco);
+    case 4: return weight_plane_avx512_block<4, weight_block(4)>(nco);
+    case 5: return weight_plane_avx512_block<5, weight_block(5)>(nco);
+    case 6: return weight_plane_avx512_block<6, weight_block(6)>(nco);
+    case 7: return weight_plane_avx512_block<7, weight_block(7)>(nco);
+    default: return nullptr;
   }
 }
-// Kernel sizes 3 and 4 (the model's); nullptr for others (portable code).
-WeightPlaneFn weight_plane_avx512_for(int k, int KG) {
-  return k == 3 ? weight_plane_avx512_k<3>(KG) : k == 4 ? weight_plane_avx512_k<4>(KG) : nullptr;
-}
-
 }  // namespace
 
 bool conv_direct_eligible(const ConvShape& s) {
@@ -254,40 +247,41 @@ template <class T> void conv_forward_direct(const ConvShape& s, const T* x, cons
   });
 }
 
-template <class T> void conv_backward_weight_direct(const ConvShape& s, const T* x, const T* gout, T* gw) {
+bool conv_direct_weight_eligible(const ConvShape& s) { return conv_direct_eligible(s) && have_avx512(); }
+
+void conv_backward_weight_direct(const ConvShape& s, const float* x, const float* gout, float* gw) {
+  DPT_CHECK(conv_direct_weight_eligible(s), "conv_backward_weight_direct: no AVX-512 kernel for k " << s.kh << "x" << s.kw
+                                                << ", stride " << s.sh << "x" << s.sw << ", " << s.K << " outputs in "
+                                                << s.groups << " groups (conv_direct_weight_eligible)");
   const int64_t G = s.groups, Cg = s.C / G, P = s.Ho * s.Wo;
   const int KG = static_cast<int>(s.K / G), k = s.kh, pad = s.ph;  // square (conv_direct_eligible)
   if (s.K == 0 || Cg == 0) return;
   const int64_t Wp = s.W + 2 * pad + kPadRight, Hp = s.H + 2 * pad;
-  const WeightPlaneFn wfn = std::is_same<T, float>::value && have_avx512() ? weight_plane_avx512_for(k, KG) : nullptr;
-  parallel_tasks(G * Cg, [&](int64_t t0, int64_t t1) {
-    std::vector<T> plane(Hp * Wp);
+  // Tasks: (group, input channel, block of output channels); block b holds channels [KG b / B, KG (b + 1) / B).
+  // Each task owns its gw elements and sums them over all samples in one order (Note [conv determinism]).
+  const int B = (KG + weight_block(k) - 1) / weight_block(k);
+  parallel_tasks(G * Cg * B, [&](int64_t t0, int64_t t1) {
+    std::vector<float> plane(Hp * Wp);
     std::vector<double> acc(k * k * KG);
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t g = t / Cg, c = t % Cg;
+      const int64_t g = t / (Cg * B), c = t / B % Cg;
+      const int b = static_cast<int>(t % B), co0 = KG * b / B, nco = KG * (b + 1) / B - co0;
+      const WeightPlaneFn wfn = weight_plane_avx512_for(k, nco);
       std::fill(acc.begin(), acc.end(), 0.0);
       for (int64_t n = 0; n < s.N; ++n) {
-        const T* xc = x + (n * s.C + g * Cg + c) * s.H * s.W;
+        const float* xc = x + (n * s.C + g * Cg + c) * s.H * s.W;
         for (int64_t py = 0; py < Hp; ++py) padded_row(xc, s.H, s.W, py - pad, pad, Wp, plane.data() + py * Wp);
-        const T* go = gout + (n * s.K + g * KG) * P;
-        if constexpr (std::is_same<T, float>::value) {
-          if (wfn) {
-            wfn(plane.data(), Wp, k, go, P, s.Ho, s.Wo, acc.data());
-            continue;
-          }
-        }
-        weight_plane_generic<T>(KG, plane.data(), Wp, k, go, P, s.Ho, s.Wo, acc.data());
+        wfn(plane.data(), Wp, gout + (n * s.K + g * KG + co0) * P, P, s.Ho, s.Wo, acc.data(), nco);
       }
-      // gw [K, Cg, k, k]: row g KG + co, column c k k + ky k + kx.
-      for (int co = 0; co < KG; ++co)
-        for (int r = 0; r < k * k; ++r) gw[((g * KG + co) * Cg + c) * k * k + r] = static_cast<T>(acc[r * KG + co]);
+      // gw [K, Cg, k, k]: row g KG + co0 + co, column c k k + ky k + kx.
+      for (int co = 0; co < nco; ++co)
+        for (int r = 0; r < k * k; ++r)
+          gw[((g * KG + co0 + co) * Cg + c) * k * k + r] = static_cast<float>(acc[r * nco + co]);
     }
   });
 }
 
 template void conv_forward_direct<float>(const ConvShape&, const float*, const float*, const float*, float*);
 template void conv_forward_direct<double>(const ConvShape&, const double*, const double*, const double*, double*);
-template void conv_backward_weight_direct<float>(const ConvShape&, const float*, const float*, float*);
-template void conv_backward_weight_direct<double>(const ConvShape&, const double*, const double*, double*);
 
 }  // namespace dpt::cpu

@@ -12,8 +12,14 @@ constexpr int64_t kDirectMaxOutPerGroup = 8;
 // Square kernels up to 7x7 with equal padding < k on both axes, stride 1, K/groups <= kDirectMaxOutPerGroup.
 bool conv_direct_eligible(const ConvShape& s);
 
+// conv_direct_eligible and an AVX-512 CPU (the GEMM kernel choice, so DPT_GEMM_KERNEL=avx2|generic turns it
+// off): the weight gradient has a vector kernel for s. Without one the GEMM path is faster (a scalar direct
+// loop was 8-20x slower than im2col + GEMM on the SCA-GAN 7x7 shapes; the vector kernel is 2-30x faster).
+bool conv_direct_weight_eligible(const ConvShape& s);
+
 // Same contracts as conv_forward_pass / conv_backward_weight_pass (ops/cpu/conv_gemm.h).
 template <class T> void conv_forward_direct(const ConvShape& s, const T* x, const T* w, const T* bias, T* out);
-template <class T> void conv_backward_weight_direct(const ConvShape& s, const T* x, const T* gout, T* gw);
+// Float only; an Error unless conv_direct_weight_eligible(s).
+void conv_backward_weight_direct(const ConvShape& s, const float* x, const float* gout, float* gw);
 
 }  // namespace dpt::cpu

@@ -3,6 +3,7 @@
 #include "ops/cpu/conv_gemm.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "core/threading.h"
@@ -234,8 +235,10 @@ template <class T> void conv_backward_data_pass(const ConvShape& s, const T* gou
 }
 
 template <class T> void conv_backward_weight_pass(const ConvShape& s, const T* x, const T* gout, T* gw) {
-  if (conv_direct_eligible(s)) conv_backward_weight_direct<T>(s, x, gout, gw);
-  else conv_backward_weight_gemm<T>(s, x, gout, gw);
+  if constexpr (std::is_same<T, float>::value) {
+    if (conv_direct_weight_eligible(s)) return conv_backward_weight_direct(s, x, gout, gw);
+  }
+  conv_backward_weight_gemm<T>(s, x, gout, gw);
 }
 
 template <class T> void channel_sum(int64_t N, int64_t C, int64_t HW, const T* g, T* out) {
