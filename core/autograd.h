@@ -1,12 +1,13 @@
 // The autograd contract in a page (Note [autograd]):
 // - Every differentiable op returns make_result(out, name, inputs, backward_fn). When grad mode is on
-//   and some input requires grad, out gets a Node holding the inputs and backward_fn.
+//   and some input requires grad, out gets a Node with one edge per input and backward_fn.
 // - backward_fn(grad_out) returns one gradient per input (an undefined Tensor where there is none).
 // - Tensor::backward() runs the nodes in reverse topological order, sums gradients that reach a
 //   tensor along several paths, and accumulates (+=) into the .grad of leaves that require grad.
 // - After backward the graph is freed (nodes and the tensors their closures saved) unless retained.
 // - Closures must capture saved tensors by value and detached (x.detach()); capturing a result that
-//   holds a Node would keep the graph alive in a cycle.
+//   holds a Node would keep the graph alive in a cycle. Save only what the backward reads: the graph
+//   itself keeps no activation alive (Note [graph edges]).
 // - backward_fn runs with grad mode off: there is no double backward.
 #pragma once
 #include <functional>
@@ -19,10 +20,23 @@ namespace dpt {
 
 using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_out)>;
 
+// Note [graph edges]
+// An edge leads to the node that produced a non-leaf input, not to the input tensor: holding the
+// tensor would hold its storage, so every intermediate activation of a forward pass stayed alive
+// until backward, saved or not. A non-leaf input's bytes now live only as long as a closure saved
+// them (or the caller holds the tensor). Leaf inputs (parameters, data, detached or no-grad results)
+// are held as tensors, as before, so that requires_grad is read when backward runs.
+struct GraphEdge {
+  std::shared_ptr<Node> node;          // the input's grad_fn, when it had one
+  std::shared_ptr<TensorImpl> leaf;    // else the input itself (null for an undefined input)
+  Shape shape;                         // the input's shape, to check its gradient
+};
+
 struct Node {
   const char* name = "";
-  std::vector<Tensor> inputs;  // the op's inputs (only those that require grad are followed)
-  BackwardFn backward;
+  std::vector<GraphEdge> inputs;           // one per input of the op (only those that need grad are followed)
+  BackwardFn backward;                 // empty once the node ran in a backward that did not retain it
+  std::weak_ptr<TensorImpl> output;    // the result whose grad_fn this is (reset when the node is freed)
 };
 
 bool grad_enabled();
