@@ -42,6 +42,16 @@ void check_common(const char* op, const Tensor& x, const Tensor& w, const Tensor
 
 Tensor contiguous_or_undefined(const Tensor& t) { return t.defined() ? t.contiguous().detach() : Tensor(); }
 
+// Note [conv saved tensors]: the input gradient reads only the weight and the weight gradient only the
+// input, so the input is saved only when the weight gradient is wanted (the frozen VGG19 loss network
+// keeps none of its inputs for its convs). The backends read x's data only for the weight gradient;
+// otherwise they get a stand-in of x's shape: the input gradient itself, or an empty tensor.
+Tensor saved_input_or_stand_in(const Tensor& xs, const Shape& x_shape, const Tensor& wc, const Tensor& gx) {
+  if (xs.defined()) return xs;
+  if (gx.defined()) return gx;
+  return Tensor::empty(x_shape, wc.dtype(), wc.device());
+}
+
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p) {
@@ -67,13 +77,16 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParam
   count_flops(flops);
 
   const bool need_x = wants_grad(x), need_w = wants_grad(w), need_b = wants_grad(b);
-  return make_result(out, "conv2d", {x, w, b}, [xc, wc, p, need_x, need_w, need_b, flops](const Tensor& g) {
+  const Tensor xs = need_w ? xc : Tensor();  // Note [conv saved tensors]
+  const Shape x_shape = x.shape();
+  return make_result(out, "conv2d", {x, w, b}, [xs, x_shape, wc, p, need_x, need_w, need_b, flops](const Tensor& g) {
     count_flops(flops * (int(need_x) + int(need_w)));
     Tensor gc = g.contiguous();
-    Tensor gx = need_x ? Tensor::empty_like(xc) : Tensor();
+    Tensor gx = need_x ? Tensor::empty(x_shape, wc.dtype(), wc.device()) : Tensor();
     Tensor gw = need_w ? Tensor::empty_like(wc) : Tensor();
     Tensor gb = need_b ? Tensor::empty({wc.size(0)}, wc.dtype(), wc.device()) : Tensor();
-    DPT_DISPATCH(xc.device(), conv2d_backward, xc, wc, gc, p, gx, gw, gb);
+    const Tensor xin = saved_input_or_stand_in(xs, x_shape, wc, gx);
+    DPT_DISPATCH(wc.device(), conv2d_backward, xin, wc, gc, p, gx, gw, gb);
     return std::vector<Tensor>{gx, gw, gb};
   });
 }
@@ -103,14 +116,17 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, const
   count_flops(flops);
 
   const bool need_x = wants_grad(x), need_w = wants_grad(w), need_b = wants_grad(b);
+  const Tensor xs = need_w ? xc : Tensor();  // Note [conv saved tensors]
+  const Shape x_shape = x.shape();
   return make_result(out, "conv_transpose2d", {x, w, b},
-                     [xc, wc, p, Cout, need_x, need_w, need_b, flops](const Tensor& g) {
+                     [xs, x_shape, wc, p, Cout, need_x, need_w, need_b, flops](const Tensor& g) {
     count_flops(flops * (int(need_x) + int(need_w)));
     Tensor gc = g.contiguous();
-    Tensor gx = need_x ? Tensor::empty_like(xc) : Tensor();
+    Tensor gx = need_x ? Tensor::empty(x_shape, wc.dtype(), wc.device()) : Tensor();
     Tensor gw = need_w ? Tensor::empty_like(wc) : Tensor();
     Tensor gb = need_b ? Tensor::empty({Cout}, wc.dtype(), wc.device()) : Tensor();
-    DPT_DISPATCH(xc.device(), conv_transpose2d_backward, xc, wc, gc, p, gx, gw, gb);
+    const Tensor xin = saved_input_or_stand_in(xs, x_shape, wc, gx);
+    DPT_DISPATCH(wc.device(), conv_transpose2d_backward, xin, wc, gc, p, gx, gw, gb);
     return std::vector<Tensor>{gx, gw, gb};
   });
 }

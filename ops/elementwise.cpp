@@ -30,14 +30,38 @@ Tensor to_rank(const Tensor& t, size_t rank) {
   return t.reshape(s);
 }
 
+// Note [unary saved tensors]: unary_grad (ops/elementwise_math.h) reads x, y or neither, and only that
+// one is saved: a ReLU keeps its output, not also its input (the conv or norm output before it).
+// ReLU and LeakyReLU with alpha >= 0 test x > 0, which holds exactly when y > 0 (y = x there, and
+// y = 0 or alpha x <= 0 elsewhere, also for NaN), so they keep y and the kernel gets y in x's place.
+enum class GradReads { X, Y, Neither };
+GradReads grad_reads(UnaryOp op, double alpha) {
+  switch (op) {
+    case UnaryOp::Relu: return GradReads::Y;
+    case UnaryOp::LeakyRelu: return alpha >= 0 ? GradReads::Y : GradReads::X;
+    case UnaryOp::Tanh:
+    case UnaryOp::Exp:
+    case UnaryOp::Sqrt: return GradReads::Y;
+    case UnaryOp::Abs:
+    case UnaryOp::Square:
+    case UnaryOp::Log: return GradReads::X;
+    case UnaryOp::AddScalar:
+    case UnaryOp::MulScalar: return GradReads::Neither;
+  }
+  return GradReads::X;
+}
+
 Tensor unary(UnaryOp op, const char* name, const Tensor& x, double alpha) {
   Tensor xc = x.contiguous();
   Tensor out = Tensor::empty_like(xc);
   DPT_DISPATCH(xc.device(), unary_forward, op, xc, out, alpha);
-  Tensor xs = xc.detach(), ys = out.detach();
-  return make_result(out, name, {x}, [op, xs, ys, alpha](const Tensor& g) {
-    Tensor gx = Tensor::empty_like(xs);
-    DPT_DISPATCH(xs.device(), unary_backward, op, xs, ys, g.contiguous(), gx, alpha);
+  const GradReads reads = grad_reads(op, alpha);
+  const Tensor saved = reads == GradReads::X ? xc.detach() : reads == GradReads::Y ? out.detach() : Tensor();
+  return make_result(out, name, {x}, [op, saved, alpha](const Tensor& g) {
+    Tensor gc = g.contiguous();
+    const Tensor& v = saved.defined() ? saved : gc;  // in both the x and the y slot; Neither: not read
+    Tensor gx = Tensor::empty_like(gc);
+    DPT_DISPATCH(gc.device(), unary_backward, op, v, v, gc, gx, alpha);
     return std::vector<Tensor>{gx};
   });
 }
