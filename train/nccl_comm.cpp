@@ -34,8 +34,9 @@ void nccl_check(ncclResult_t r, const char* what) {
   const char* last = g_nccl.comm ? ncclGetLastError(g_nccl.comm) : "";
   DPT_FAIL(what << " failed on rank " << rank() << " of " << world_size() << ": " << ncclGetErrorString(r)
                 << (last && *last ? std::string(" (") + last + ")" : std::string())
-                << (r == ncclInvalidUsage ? "; every rank needs a GPU of its own (--device cuda picks cuda:<local rank>)"
-                                          : ""));
+                << (r == ncclInvalidUsage
+                        ? "; every rank needs a GPU of its own (--device cuda picks cuda:<local rank>)"
+                        : ""));
 }
 
 Communicator& communicator() {
@@ -43,7 +44,8 @@ Communicator& communicator() {
   ncclUniqueId id{};
   if (rank() == 0) nccl_check(ncclGetUniqueId(&id), "ncclGetUniqueId");
   const int rc = MPI_Bcast(&id, static_cast<int>(sizeof id), MPI_BYTE, 0, MPI_COMM_WORLD);
-  DPT_CHECK(rc == MPI_SUCCESS, "MPI_Bcast of the NCCL unique id failed on rank " << rank() << " (MPI error " << rc << ")");
+  DPT_CHECK(rc == MPI_SUCCESS,
+            "MPI_Bcast of the NCCL unique id failed on rank " << rank() << " (MPI error " << rc << ")");
   cuda::current_stream();  // makes this process's device (use_device) current before NCCL binds to it
   ncclComm_t comm = nullptr;
   nccl_check(ncclCommInitRank(&comm, world_size(), id, rank()), "ncclCommInitRank");

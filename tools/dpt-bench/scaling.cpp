@@ -115,7 +115,8 @@ int run_rank(const std::string& cfg_name, const std::string& stage, const Scalin
      << ", \"steps\": " << o.steps << ", \"warmup\": " << o.warmup << ", \"median_s\": " << median
      << ", \"times_s\": " << json_list(times) << ", \"images_per_s\": " << cfg.batch / median
      << ", \"gradient_mib\": " << reduced_elems * 4.0 / (1 << 20) << ", \"transport\": \""
-     << (world > 1 ? dist::gradient_transport() : "none") << "\", \"allreduce_wait_ms_per_step\": " << json_list(wait_ms)
+     << (world > 1 ? dist::gradient_transport() : "none")
+     << "\", \"allreduce_wait_ms_per_step\": " << json_list(wait_ms)
      << ", \"allreduce_share\": " << (median > 0 ? mean_wait_ms * 1e-3 / median : 0)
      << ", \"buckets_started_during_backward\": " << early1 - early0 << ", \"buckets\": " << all1 - all0 << "}";
   std::printf("%s\n", js.str().c_str());
@@ -182,10 +183,11 @@ int run_scaling(const ScalingOptions& o) {
   if (status != 0) return status;
   const double t1 = one.at("median_s").as_number(), t2 = two.at("median_s").as_number();
   double worst_wait_ms = 0;
-  for (const Json& w : two.at("allreduce_wait_ms_per_step").as_array()) worst_wait_ms = std::max(worst_wait_ms, w.as_number());
-  std::printf("{\"kind\": \"scaling_summary\", \"engine\": \"dpt\", \"config\": \"%s\", \"stage\": \"%s\", \"batch\": %lld, "
-              "\"threads\": %d, \"one_rank_median_s\": %g, \"two_ranks_median_s\": %g, \"speedup\": %.3f, "
-              "\"two_ranks_allreduce_wait_ms_per_step\": %.2f, \"allreduce_share\": %.3f}\n",
+  for (const Json& w : two.at("allreduce_wait_ms_per_step").as_array())
+    worst_wait_ms = std::max(worst_wait_ms, w.as_number());
+  std::printf("{\"kind\": \"scaling_summary\", \"engine\": \"dpt\", \"config\": \"%s\", \"stage\": \"%s\", "
+              "\"batch\": %lld, \"threads\": %d, \"one_rank_median_s\": %g, \"two_ranks_median_s\": %g, "
+              "\"speedup\": %.3f, \"two_ranks_allreduce_wait_ms_per_step\": %.2f, \"allreduce_share\": %.3f}\n",
               o.config.c_str(), o.stage.c_str(), static_cast<long long>(o.batch), o.threads, t1, t2, t1 / t2,
               worst_wait_ms, t2 > 0 ? worst_wait_ms * 1e-3 / t2 : 0.0);
   std::fflush(stdout);
