@@ -14,9 +14,8 @@ bool conv_direct_eligible(const ConvShape& s);
 
 // conv_direct_eligible and an AVX-512 CPU (the GEMM kernel choice, so DPT_GEMM_KERNEL=avx2|generic turns it
 // off): the float weight gradient has a vector kernel for s. Otherwise (and for float64) conv_backward_weight_pass
-// takes the GEMM path, which is faster than a scalar direct loop (on the SCA-GAN
-// cpu preset's shapes a scalar direct loop took 1-12x the time of im2col + GEMM; the vector kernel takes
-// 1/2 to 1/30 of it).
+// takes im2col + GEMM: on the SCA-GAN cpu preset's shapes a scalar direct loop took 1-12x its time, the vector
+// kernel 1/2 to 1/30 of it.
 bool conv_direct_weight_eligible(const ConvShape& s);
 
 // Same contracts as conv_forward_pass / conv_backward_weight_pass (ops/cpu/conv_gemm.h).
