@@ -3,6 +3,7 @@
 
 #include "core/autograd.h"
 #include "core/dispatch.h"
+#include "ops/grad_reuse.h"
 #include "ops/reduce.h"
 
 namespace dpt {
@@ -58,9 +59,10 @@ Tensor unary(UnaryOp op, const char* name, const Tensor& x, double alpha) {
   const GradReads reads = grad_reads(op, alpha);
   const Tensor saved = reads == GradReads::X ? xc.detach() : reads == GradReads::Y ? out.detach() : Tensor();
   return make_result(out, name, {x}, [op, saved, alpha](const Tensor& g) {
+    const bool in_place = gradient_reusable(g);  // Note [gradient reuse] (ops/grad_reuse.h)
     Tensor gc = g.contiguous();
     const Tensor& v = saved.defined() ? saved : gc;  // in both the x and the y slot; Neither: not read
-    Tensor gx = Tensor::empty_like(gc);
+    Tensor gx = in_place ? gc.detach() : Tensor::empty_like(gc);
     DPT_DISPATCH(gc.device(), unary_backward, op, v, v, gc, gx, alpha);
     return std::vector<Tensor>{gx};
   });

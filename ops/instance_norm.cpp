@@ -3,6 +3,7 @@
 
 #include "core/autograd.h"
 #include "core/dispatch.h"
+#include "ops/grad_reuse.h"
 
 namespace dpt {
 
@@ -14,8 +15,11 @@ Tensor instance_norm(const Tensor& x, double eps) {
   DPT_DISPATCH(x.device(), instance_norm_forward, xc, out, rstd, eps);
   Tensor ys = out.detach();
   return make_result(out, "instance_norm", {x}, [ys, rstd](const Tensor& g) {
-    Tensor gx = Tensor::empty_like(ys);
-    DPT_DISPATCH(ys.device(), instance_norm_backward, ys, rstd, g.contiguous(), gx);
+    // Each plane's sums are taken before its gradient is written: Note [gradient reuse].
+    const bool in_place = gradient_reusable(g);
+    Tensor gc = g.contiguous();
+    Tensor gx = in_place ? gc.detach() : Tensor::empty_like(ys);
+    DPT_DISPATCH(ys.device(), instance_norm_backward, ys, rstd, gc, gx);
     return std::vector<Tensor>{gx};
   });
 }
