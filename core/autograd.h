@@ -53,6 +53,18 @@ class NoGradGuard {
   bool prev_;
 };
 
+// RAII: sets grad mode in its scope (core/recompute.cpp turns it on inside a backward function).
+class GradModeGuard {
+ public:
+  explicit GradModeGuard(bool enabled);
+  ~GradModeGuard();
+  GradModeGuard(const GradModeGuard&) = delete;
+  GradModeGuard& operator=(const GradModeGuard&) = delete;
+
+ private:
+  bool prev_;
+};
+
 // True when recording is on and at least one input requires grad.
 bool any_requires_grad(const std::vector<Tensor>& inputs);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "core/recompute.h"
 #include "models/dpt/warping.h"
 #include "ops/atlas.h"
 #include "ops/elementwise.h"
@@ -112,9 +113,17 @@ Tensor Inpainter::forward_parts(Tensor parts) const {
   // G broadcast to every part's 4x4 grid, appended to that part's channels (part-major layout).
   const Tensor Gb = G.reshape({N, 1, emb, 1, 1}) * Tensor::ones({1, kParts, 1, 4, 4}, G.dtype(), G.device());
   x = cat({E.reshape({N, kParts, ce, 4, 4}), Gb}, 2).reshape({N, kParts * (ce + emb), 4, 4});
-  for (const auto& layer : dec) x = layer_in_relu(*layer, std::move(x));
-  x = out->forward(x);
-  return tanh(x);  // [N, 24*3, S, S]
+  for (size_t j = 0; j + 1 < dec.size(); ++j) x = layer_in_relu(*dec[j], std::move(x));
+  const SegmentFn full_res = [this](std::vector<Tensor> in) {
+    Tensor h = layer_in_relu(*dec.back(), std::move(in[0]));
+    h = out->forward(h);
+    return tanh(h);  // [N, 24*3, S, S]
+  };
+  std::vector<Tensor> in;  // not an initializer list, which would hold x to the end of the expression
+  in.push_back(std::move(x));
+  if (!recompute_decoder) return full_res(std::move(in));
+  return checkpoint("inpainter_full_res", full_res, std::move(in),
+                    {dec.back()->weight, dec.back()->bias, out->weight, out->bias});
 }
 
 Tensor Inpainter::forward(const Tensor& tex_s, const Tensor& M_s) const {

@@ -36,6 +36,11 @@ class Inpainter : public Module {
   // Takes the input by value so that inference can release it early (Note [activation lifetimes]).
   Tensor forward_parts(Tensor parts) const;
   int64_t S, ce, emb;
+  // Recompute the full-resolution decoder level (its transposed conv, IN, ReLU, the output conv and
+  // tanh) in backward instead of keeping its activations (Note [recompute] in core/recompute.h): ~400 MB
+  // per sample at the paper size (a batch-1 blending step's allocator peak 2.63 -> 2.42 GB), gradients
+  // bitwise the same, one more forward pass of that level. Off by default.
+  bool recompute_decoder = false;
   std::vector<std::unique_ptr<Conv2d>> enc;
   std::unique_ptr<Linear> fuse1, fuse2;
   std::vector<std::unique_ptr<ConvTranspose2d>> dec;
