@@ -7,8 +7,9 @@
 //                                                              ||B||; the same figure of all adam.m and
 //                                                              all adam.v is printed, not judged
 //   dpt_mpi_compare exact A.safetensors B.safetensors         every tensor of A equals B's bit for bit
-//   dpt_mpi_compare losses A.jsonl B.jsonl REL                 the same records (stage, step), every loss
-//                                                              within REL relative (1e-6 absolute floor)
+//   dpt_mpi_compare losses A.jsonl B.jsonl REL [FIRST]         the same records (stage, step), every loss
+//                                                              within REL relative (1e-6 absolute floor);
+//                                                              FIRST: judge only the first FIRST records
 //   dpt_mpi_compare cuda-devices                               prints the number of CUDA devices (0
 //                                                              without a CUDA backend), for the gpu test
 // Prints the worst tensor / loss and its figure; exit 0 when within, 1 when not, 2 on bad usage.
@@ -141,15 +142,15 @@ std::vector<Json> read_records(const std::string& path) {
   return out;
 }
 
-int compare_losses(const std::string& a_path, const std::string& b_path, double rel) {
+int compare_losses(const std::string& a_path, const std::string& b_path, double rel, size_t first) {
   const std::vector<Json> a = read_records(a_path), b = read_records(b_path);
-  if (a.size() != b.size() || a.empty()) {
-    std::printf("FAIL %zu vs %zu loss records\n", a.size(), b.size());
+  if (a.size() != b.size() || a.empty() || first > a.size()) {
+    std::printf("FAIL %zu vs %zu loss records (%zu to judge)\n", a.size(), b.size(), first);
     return 1;
   }
   double worst = 0;
   std::string where;
-  for (size_t i = 0; i < a.size(); ++i)
+  for (size_t i = 0; i < first; ++i)
     for (const auto& [key, value] : a[i].as_object()) {
       if (key == "time" || !value.is_number()) continue;
       const Json* other = b[i].find(key);
@@ -164,8 +165,8 @@ int compare_losses(const std::string& a_path, const std::string& b_path, double 
         where = "record " + std::to_string(i) + " " + key;
       }
     }
-  std::printf("%s %zu loss records; worst relative difference %.3g (%s), limit %.3g\n", worst <= rel ? "OK" : "FAIL",
-              a.size(), worst, where.c_str(), rel);
+  std::printf("%s %zu of %zu loss records; worst relative difference %.3g (%s), limit %.3g\n",
+              worst <= rel ? "OK" : "FAIL", first, a.size(), worst, where.c_str(), rel);
   return worst <= rel ? 0 : 1;
 }
 
@@ -178,7 +179,9 @@ int main(int argc, char** argv) {
       return compare_tensors(argv[2], argv[3], std::atof(argv[4]), false, argc == 6 ? std::atof(argv[5]) : 0);
     if (mode == "kinds" && argc == 5) return compare_tensors(argv[2], argv[3], std::atof(argv[4]), false, 0, true);
     if (mode == "exact" && argc == 4) return compare_tensors(argv[2], argv[3], 0, true);
-    if (mode == "losses" && argc == 5) return compare_losses(argv[2], argv[3], std::atof(argv[4]));
+    if (mode == "losses" && (argc == 5 || argc == 6))
+      return compare_losses(argv[2], argv[3], std::atof(argv[4]),
+                            argc == 6 ? std::strtoul(argv[5], nullptr, 10) : read_records(argv[2]).size());
     if (mode == "cuda-devices" && argc == 2) {
 #ifdef DPT_WITH_CUDA
       std::printf("%d\n", dpt::cuda::device_count());
@@ -187,7 +190,7 @@ int main(int argc, char** argv) {
 #endif
       return 0;
     }
-    std::fprintf(stderr, "usage: dpt_mpi_compare tensors|kinds|exact|losses A B [REL [NOISE]] | cuda-devices\n");
+    std::fprintf(stderr, "usage: dpt_mpi_compare tensors|kinds|exact|losses A B [REL [NOISE|FIRST]] | cuda-devices\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "dpt_mpi_compare: error: %s\n", e.what());

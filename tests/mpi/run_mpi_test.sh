@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # One data-parallel test case of tests/mpi_tests.cmake (issue 13), on a tiny dpt-synth set:
 #   equal_<stage>  1 process x batch 8 vs `mpirun -np 2` x batch 4 each, 5 steps of <stage>: weights and
-#                  Adam moments within 1e-5 relative (per tensor, L2) after step 1, all weights within
-#                  1e-3 after step 5;
-#                  logged losses within 1e-5
+#                  Adam moments within 1e-5 relative (per tensor, L2) after step 1, and after step 5 for
+#                  predictive; inpainting/blending: all weights within 1e-3 after step 5; logged losses
+#                  within 1e-5 (inpainting/blending: of steps 1-3; all within 1e-3)
 #   bad_sample     rank 1 reads a folder with a corrupt image: both ranks stop non-zero within 60 s,
 #                  the error printed
 #   sigint         SIGINT to mpirun mid-run: the newest checkpoint reads back intact
@@ -30,12 +30,14 @@ common=(--preset tiny --data "$data" --threads 1 --set batch=8 --set log_every=1
 
 case $case_name in
   equal_*)
-    # Step 1 judges the gradient all-reduce itself: every weight and Adam moment within 1e-5. Later steps
-    # drift apart at the float32 round-off scale through weights whose gradient is round-off only (biases
-    # in front of InstanceNorm: Adam turns that noise into steps of about lr, which then feed forward),
-    # as two single-process runs with another summation order would (and a ReLU unit near zero may flip,
-    # changing its rows' gradients by O(1)): at step 5 all weights as one vector are judged at 1e-3 (a
-    # missing or wrong reduction is off by O(1)), the moments printed; the losses of all 5 steps at 1e-5.
+    # Step 1 judges the gradient all-reduce itself: every weight and Adam moment within 1e-5. Biases in
+    # front of InstanceNorm have a round-off-only gradient, which Adam turns into steps of about lr: those
+    # are judged by an absolute bound (compare.cpp). The predictive stage stays within 1e-5 to step 5.
+    # The inpainting and blending stages do not, and no two runs with another summation order do: one
+    # process with the AVX2 or generic GEMM kernels instead of AVX-512 drifts from the AVX-512 run just
+    # as far (1e-2 in some Adam moments at step 5, from step 3 or 4 on: a ReLU unit or max-pool window
+    # near a tie flips). So at step 5 those judge all weights as one vector at 1e-3 (a missing or wrong
+    # reduction is off by O(1)), and their logged losses at 1e-5 up to step 3, 1e-3 after.
     stage=${case_name#equal_}
     keep=(--stages "$stage" --steps 5 --set checkpoint_every=1 --set keep_last=5)
     "$train" "${common[@]}" "${keep[@]}" --out "$work/one" > "$work/one.log" 2>&1 \
@@ -45,9 +47,16 @@ case $case_name in
     ck=checkpoints/$stage-000000
     echo "step 1:"; "$compare" tensors "$work/two/${ck}1.safetensors" "$work/one/${ck}1.safetensors" 1e-5 4e-4 \
       || fail "weights / Adam moments differ after step 1"
-    echo "step 5:"; "$compare" kinds "$work/two/${ck}5.safetensors" "$work/one/${ck}5.safetensors" 1e-3 \
-      || fail "weights / Adam moments differ after step 5"
-    "$compare" losses "$work/two/losses.jsonl" "$work/one/losses.jsonl" 1e-5 || fail "losses differ"
+    if [ "$stage" = predictive ]; then
+      echo "step 5:"; "$compare" tensors "$work/two/${ck}5.safetensors" "$work/one/${ck}5.safetensors" 1e-5 4e-4 \
+        || fail "weights / Adam moments differ after step 5"
+      "$compare" losses "$work/two/losses.jsonl" "$work/one/losses.jsonl" 1e-5 || fail "losses differ"
+    else
+      echo "step 5:"; "$compare" kinds "$work/two/${ck}5.safetensors" "$work/one/${ck}5.safetensors" 1e-3 \
+        || fail "weights / Adam moments differ after step 5"
+      "$compare" losses "$work/two/losses.jsonl" "$work/one/losses.jsonl" 1e-5 3 || fail "losses of steps 1-3 differ"
+      "$compare" losses "$work/two/losses.jsonl" "$work/one/losses.jsonl" 1e-3 || fail "losses differ"
+    fi
     ;;
   bad_sample)
     cp -r "$data" "$work/bad"
