@@ -1,7 +1,10 @@
 // VGG19 features (torchvision layout) and the perceptual / style losses (docs/dpt.md sections 4.5 and 5).
 #include "models/vgg.h"
 
+#include <iterator>
+
 #include "core/autograd.h"
+#include "core/recompute.h"
 #include "io/safetensors.h"
 #include "ops/elementwise.h"
 #include "ops/loss.h"
@@ -107,17 +110,34 @@ std::map<std::string, Tensor> VGG19Features::forward_to(const Tensor& y, const s
   }
   Tensor a = Tensor::from_vector(scale, {1, 3, 1, 1}).to(dt).to(y.device());
   Tensor b = Tensor::from_vector(shift, {1, 3, 1, 1}).to(dt).to(y.device());
-  Tensor x = normalise ? y * a + b : y;
-  std::map<std::string, Tensor> feats;
-  size_t ci = 0;
-  for (const VggStep& s : kSteps) {
-    if (s.pool) {
-      x = max_pool2d_2x2(x);
-      continue;
+  // The layers kSteps[first, last) on x; the first segment also normalises.
+  auto run_steps = [this, a, b, normalise](Tensor x, size_t first, size_t last, size_t ci) {
+    if (first == 0 && normalise) x = x * a + b;
+    for (size_t i = first; i < last; ++i) {
+      if (kSteps[i].pool) x = max_pool2d_2x2(x);
+      else x = relu(convs[ci++].second->forward(x));
     }
-    x = relu(convs[ci++].second->forward(x));
-    if (s.tap) feats[s.tap] = x;
-    if (s.tap && last_tap == s.tap) break;
+    return x;
+  };
+  const bool segments = recompute && grad_enabled();
+  std::map<std::string, Tensor> feats;
+  Tensor x = y;
+  size_t first = 0, ci = 0;  // the segment's first step and first conv
+  for (size_t i = 0; i < std::size(kSteps); ++i) {
+    const VggStep& s = kSteps[i];
+    if (!s.tap) continue;
+    if (segments) {
+      const SegmentFn seg = [run_steps, first, last = i + 1, ci](std::vector<Tensor> in) {
+        return run_steps(std::move(in[0]), first, last, ci);
+      };
+      x = checkpoint(s.tap, seg, {x}, {});  // the weights are fixed: no parameter gradients
+    } else {
+      x = run_steps(x, first, i + 1, ci);
+    }
+    for (size_t j = first; j <= i; ++j) ci += kSteps[j].pool ? 0 : 1;
+    first = i + 1;
+    feats[s.tap] = x;
+    if (last_tap == s.tap) break;
   }
   return feats;
 }

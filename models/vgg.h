@@ -38,6 +38,12 @@ class VGG19Features : public Module {
   // conv index i (0, 2, 5, ...) -> layer, in network order.
   std::vector<std::pair<int, std::unique_ptr<Conv2d>>> convs;
 
+  // With the graph on, run the forward as checkpointed segments, one per tap (input -> relu1_2,
+  // relu1_2 -> relu2_2, ...; Note [recompute] in core/recompute.h): only the taps (which the losses hold
+  // anyway) are kept for backward, the layers between them are computed again there. Same numbers
+  // bitwise, one more forward pass; the object must outlive the backward pass.
+  bool recompute = false;
+
  private:
   VGG19Features() = default;
 };

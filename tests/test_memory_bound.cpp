@@ -30,9 +30,9 @@ namespace {
 
 // Allocator peak (bytes) over the second training step of `stage` (the first creates Adam's moments and
 // fills the caches), at the small configuration (64x64, ngf 32, S 32), batch 2, random VGG19 features.
-// recompute: the inpainter's full-resolution level is recomputed in backward (Note [recompute]);
-// params_after (if given) receives every parameter after the second step.
-size_t step_peak_bytes(const std::string& stage, bool recompute = false,
+// recompute: the training option (Note [recompute]; "inpainter": the inpainter's full-resolution level
+// is recomputed in backward); params_after (if given) receives every parameter after the second step.
+size_t step_peak_bytes(const std::string& stage, const std::string& recompute = "none",
                        std::vector<std::pair<std::string, Tensor>>* params_after = nullptr) {
   // Start from an empty cache: blocks cached by earlier tests would serve requests with larger blocks
   // (a request may take a cached block up to twice its size) and make the peak depend on the test order.
@@ -54,8 +54,8 @@ size_t step_peak_bytes(const std::string& stage, bool recompute = false,
   opts.vgg = "random";
   opts.vgg_width_div = 4;
   opts.stages = stage;
+  opts.recompute = recompute;
   DptFamily family(opts, data);
-  family.model().inpaint->recompute_decoder = recompute;
   family.set_stage_modes(stage);
   std::unique_ptr<StageBatch> batch = family.batch(stage, 0);
   StageOptimisers opt;
@@ -181,8 +181,8 @@ TEST_CASE("memory/leaf gradients never share storage") {
 // level is [N, 768, 256, 256]: a batch-1 step's peak 2.63 -> 2.42 GB; here other bytes set the peak.)
 TEST_CASE("memory/recomputed inpainter level: same training step") {
   std::vector<std::pair<std::string, Tensor>> plain, recomputed;
-  const size_t peak_plain = step_peak_bytes("blending", false, &plain);
-  const size_t peak_recomputed = step_peak_bytes("blending", true, &recomputed);
+  const size_t peak_plain = step_peak_bytes("blending", "none", &plain);
+  const size_t peak_recomputed = step_peak_bytes("blending", "inpainter", &recomputed);
   MESSAGE("blending step: allocator peak " << peak_plain << " bytes plain, " << peak_recomputed << " recomputed");
   REQUIRE(plain.size() == recomputed.size());
   REQUIRE(!plain.empty());

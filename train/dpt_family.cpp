@@ -73,6 +73,9 @@ const DptBatch& dpt_batch(const StageBatch& b) {
 DptFamily::DptFamily(const TrainOptions& opts, DptDataSource& data)
     : opts_(opts), data_(data), gen_(opts.seed), model_(opts.model, gen_) {
   if (needs_vgg(opts_, select_stages(opts_.stages))) vgg_ = make_vgg(opts_, gen_);
+  // Note [recompute]: memory for time, the same numbers.
+  model_.inpaint->recompute_decoder = opts_.recompute_inpainter();
+  if (vgg_) vgg_->recompute = opts_.recompute_vgg();
 }
 
 std::vector<std::string> DptFamily::stage_names() { return {kPredictive, kInpainting, kBlending}; }

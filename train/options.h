@@ -90,7 +90,7 @@ struct ScaDataSettings {
   }
 };
 
-struct TrainOptions : ResultSettings, DptSchedule, RunSettings, ScaDataSettings {
+struct TrainOptions : ResultSettings, DptSchedule, RunSettings, ScaDataSettings, DptRecompute {
   Config model;                  // the DPT family's configuration (the checkpoints' dpt_config)
   ScaConfig sca;                 // the SCA-GAN family's configuration (the checkpoints' sca_config)
 
@@ -103,6 +103,7 @@ struct TrainOptions : ResultSettings, DptSchedule, RunSettings, ScaDataSettings 
     if (family == "dpt") {
       model.visit_fields(v);
       DptSchedule::visit_fields(v);
+      DptRecompute::visit_fields(v);  // a Run field (models/dpt/config.h)
     }
     if (family == "sca") {  // phases pctnet, isnet; their lengths are sca_config's niter fields
       sca.visit_fields(v);

@@ -79,6 +79,28 @@ struct DptData {
   }
 };
 
+// Activation recomputation (Note [recompute] in core/recompute.h): which activations a DPT training step
+// computes again in backward instead of keeping them. It trades time for memory and changes no number
+// (bitwise), so it is a Run field: not part of Config (the checkpoints' dpt_config), and a resume may
+// change it. "inpainter": the inpainter's full-resolution decoder level (Inpainter::recompute_decoder);
+// "vgg": the VGG19 loss network's forward on the generated image, one segment per tap
+// (VGG19Features::recompute); "all": both.
+struct DptRecompute {
+  std::string recompute = "none";
+
+  static const Choices& recompute_choices() {
+    static const Choices c{"none", "inpainter", "vgg", "all"};
+    return c;
+  }
+  bool recompute_inpainter() const { return recompute == "inpainter" || recompute == "all"; }
+  bool recompute_vgg() const { return recompute == "vgg" || recompute == "all"; }
+
+  template <class V>
+  void visit_fields(V& v) {
+    v(ConfigPart::Run, "recompute", recompute, recompute_choices());
+  }
+};
+
 struct Config : DptModelShape, DptLossWeights, DptOptimiser, DptData {
   bool onehot() const { return pose_encoding == "onehot"; }
   int64_t enc_ch() const { return onehot() ? 26 : 3; }

@@ -39,7 +39,7 @@ struct Options {
 
 const char* kUsage = R"(usage: dpt-bench ops [--threads N] [--runs N] [--warmup N] [--batch N] [--filter TEXT]
        dpt-bench steps [--config small|paper|all] [--stages LIST] [--threads N] [--runs N]
-                       [--warmup N] [--batch N] [--memory]
+                       [--warmup N] [--batch N] [--memory] [--recompute none|inpainter|vgg|all]
        dpt-bench peak [--threads N]
        dpt-bench scaling [--config small|paper] [--stage STAGE] [--threads N] [--runs N] [--warmup N]
                          [--batch N]
@@ -58,7 +58,8 @@ conv2d, conv_transpose2d and linear counted during the steps (other ops are not 
 counted_gflops and pct_of_peak. --memory: also one {"kind": "memory"} line per stage with the peak
 bytes per (phase, op) over one step (Note [memory tags] in core/allocator.h): phase "graph" = op
 outputs recorded for backward, "backward" = what each op's backward allocates, "other" = forward
-workspaces, temporaries and optimiser state.
+workspaces, temporaries and optimiser state. --recompute: the training option of that name
+(activations computed again in backward instead of kept; default none).
 
 scaling: the data-parallel scaling row. The same training steps of one stage (default: small,
 predictive, global batch 8) as 1 rank x N threads and as `mpirun -np 2 --oversubscribe` ranks x N/2
@@ -81,7 +82,7 @@ GFLOP/s and % of the measured peak. Rows whose name contains --filter TEXT are r
 
 const std::vector<cli::Option> kOptions = {{"--threads"}, {"--runs"},  {"--warmup"}, {"--batch"},
                                            {"--config"},  {"--stages"}, {"--only"},   {"--filter"},
-                                           {"--stage"},   {"--memory", cli::Kind::Flag}};
+                                           {"--stage"},   {"--memory", cli::Kind::Flag}, {"--recompute"}};
 
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -229,13 +230,15 @@ int run(const cli::Args& a) {
     return bench::run_scaling(sc);
   }
   if (cmd == "steps") {
-    a.only({"--threads", "--runs", "--warmup", "--batch", "--config", "--stages", "--only", "--memory"},
+    a.only({"--threads", "--runs", "--warmup", "--batch", "--config", "--stages", "--only", "--memory",
+            "--recompute"},
            "dpt-bench steps");
     bench::StepsOptions steps;
     steps.config = a.get_choice("--config", {"small", "paper", "all"}, steps.config);
     steps.stages = a.get("--stages", steps.stages);
     steps.only = a.get("--only");
     steps.memory = a.has("--memory");
+    steps.recompute = a.get_choice("--recompute", DptRecompute::recompute_choices(), steps.recompute);
     steps.threads = o.threads;
     steps.batch = o.batch;
     if (a.has("--runs")) steps.steps = o.runs;

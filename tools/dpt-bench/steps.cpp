@@ -98,6 +98,7 @@ int run_one(const std::string& cfg_name, const std::string& stage, const StepsOp
   opts.data = "(random)";
   opts.vgg = "random";
   opts.vgg_width_div = 1;
+  opts.recompute = o.recompute;
   // inference: the generator on the first stage's (pair) batches; that stage builds no VGG19, which the
   // generator does not need.
   opts.stages = inference ? DptFamily::stage_names().front() : stage;
@@ -129,7 +130,8 @@ int run_one(const std::string& cfg_name, const std::string& stage, const StepsOp
   std::ostringstream js;
   js << "{\"kind\": \"step\", \"engine\": \"dpt\", \"config\": \"" << cfg_name << "\", \"stage\": \"" << stage
      << "\", \"batch\": " << N << ", \"H\": " << H << ", \"W\": " << W << ", \"ngf\": " << cfg.ngf
-     << ", \"ndf\": " << cfg.ndf << ", \"S\": " << cfg.S << ", \"threads\": " << num_threads()
+     << ", \"ndf\": " << cfg.ndf << ", \"S\": " << cfg.S << ", \"recompute\": \"" << o.recompute
+     << "\", \"threads\": " << num_threads()
      << ", \"steps\": " << steps << ", \"warmup\": " << warmup << ", \"median_s\": " << median
      << ", \"min_s\": " << fastest << ", \"times_s\": [";
   for (size_t i = 0; i < times.size(); ++i) js << (i ? ", " : "") << times[i];
@@ -188,6 +190,7 @@ int run_steps(const StepsOptions& o) {
       if (o.steps >= 0) cmd << " --runs " << o.steps;
       if (o.warmup >= 0) cmd << " --warmup " << o.warmup;
       if (o.memory) cmd << " --memory";
+      cmd << " --recompute " << o.recompute;
       const int rc = std::system(cmd.str().c_str());
       if (rc != 0) {
         std::fprintf(stderr, "dpt-bench: %s:%s failed (status %d)\n", c.c_str(), st.c_str(), rc);

@@ -20,6 +20,7 @@ struct StepsOptions {
   int steps = -1, warmup = -1;   // -1: small 5 / 2, paper 2 / 1 (as the peer)
   int64_t batch = 8;
   bool memory = false;           // also print the allocator's peak bytes per (phase, op) of one step
+  std::string recompute = "none";  // the training option (DptRecompute in models/dpt/config.h)
   std::string self;              // this program's path, to run each (config, stage) in its own process
 };
 
