@@ -83,8 +83,8 @@ InpainterRun run_inpainter(bool recompute) {
 }
 
 // 128x128 pictures, batch 1, a narrow generator and discriminator (ngf, ndf 8, S 16) and half-width
-// random VGG19 features: the VGG19 activations set the step's peak, as at the paper size (at the small
-// benchmark configuration the generator's do, and recomputing VGG19 saves 3 % there).
+// random VGG19 features, so that the VGG19 activations set the step's peak (at the small benchmark
+// configuration the generator's do: recomputing VGG19 saves 3 % there, README "Recomputation").
 TrainOptions blending_options(const std::string& recompute) {
   TrainOptions o;
   o.model.H = o.model.W = 128;

@@ -156,6 +156,9 @@ LossValues DptFamily::step(const std::string& stage, const StageBatch& batch, St
   opt_d.zero_grad();
   BlendingLosses l = blending_losses(model_, vgg_.get(), b.pairs);
   require_finite({{"loss_G", l.loss_G}, {"loss_D", l.loss_D}});
+  // Note [activation lifetimes]: the backward holds what it saved; the generator's other outputs (the
+  // atlas-size source splat and completed texture among them) need not live through it.
+  l.g = GeneratorOutputs();
   l.loss_G.backward();
   l.loss_D.backward();
   opt_g.step();
