@@ -159,8 +159,11 @@ LossValues DptFamily::step(const std::string& stage, const StageBatch& batch, St
   // Note [activation lifetimes]: the backward holds what it saved; the generator's other outputs (the
   // atlas-size source splat and completed texture among them) need not live through it.
   l.g = GeneratorOutputs();
-  l.loss_G.backward();
+  // The two graphs share no node (D sees y_hat detached; D's weights are constants in L_G), so the order
+  // changes no number: D's first frees its two forward passes' activations before the generator's
+  // backward rather than after it.
   l.loss_D.backward();
+  l.loss_G.backward();
   opt_g.step();
   opt_d.step();
   LossValues out{{"loss_G", l.loss_G.item()}, {"loss_D", l.loss_D.item()}, {"L1", l.L1.item()}, {"L_G", l.L_G.item()}};
