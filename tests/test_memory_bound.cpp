@@ -46,26 +46,13 @@ size_t step_peak_bytes(const std::string& stage, const std::string& recompute = 
   cfg.S = 32;
   cfg.batch = 2;
   cfg.validate();
-  Generator gen(1);
-  RandomDptData data(cfg, gen);
-  TrainOptions opts;
-  opts.model = cfg;
-  opts.data = "(random)";
-  opts.vgg = "random";
-  opts.vgg_width_div = 4;
-  opts.stages = stage;
-  opts.recompute = recompute;
-  DptFamily family(opts, data);
-  family.set_stage_modes(stage);
-  std::unique_ptr<StageBatch> batch = family.batch(stage, 0);
-  StageOptimisers opt;
-  for (const auto& g : family.optimiser_groups(stage)) opt.add(g.name, std::make_unique<Adam>(g.params, g.hyper));
-  family.step(stage, *batch, opt);
+  RandomDptStage run(cfg, stage, 4, recompute);
+  run.step();
   a.reset_peak();
-  family.step(stage, *batch, opt);
+  run.step();
   const size_t peak = a.stats().peak_bytes - baseline;
   if (params_after)
-    for (const auto& [name, p] : family.model().named_parameters()) params_after->push_back({name, p.clone()});
+    for (const auto& [name, p] : run.family.model().named_parameters()) params_after->push_back({name, p.clone()});
   return peak;
 }
 

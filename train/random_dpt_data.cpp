@@ -1,6 +1,8 @@
 // RandomDptData (see random_dpt_data.h).
 #include "train/random_dpt_data.h"
 
+#include "train/adam.h"
+
 namespace dpt {
 namespace {
 
@@ -32,6 +34,38 @@ RandomDptData::RandomDptData(const Config& cfg, Generator& gen) {
   pairs_ = {random_images({N, 3, H, W}, gen), random_iuv({N, 3, H, W}, gen), random_iuv({N, 3, H, W}, gen),
             random_images({N, 3, H, W}, gen)};
   views_ = {random_images({N, cfg.K, 3, H, W}, gen), random_iuv({N, cfg.K, 3, H, W}, gen)};
+}
+
+namespace {
+
+RandomDptData seeded_data(const Config& cfg) {
+  Generator gen(1);
+  return RandomDptData(cfg, gen);
+}
+
+TrainOptions random_data_options(const Config& cfg, const std::string& stage, int64_t vgg_width_div,
+                                 const std::string& recompute) {
+  TrainOptions o;
+  o.model = cfg;
+  o.data = "(random)";
+  o.vgg = "random";
+  o.vgg_width_div = vgg_width_div;
+  o.stages = stage;
+  o.recompute = recompute;
+  return o;
+}
+
+}  // namespace
+
+RandomDptStage::RandomDptStage(const Config& cfg, const std::string& stage_name, int64_t vgg_width_div,
+                               const std::string& recompute, int rank, int world)
+    : stage(stage_name),
+      data(seeded_data(cfg)),
+      family(random_data_options(cfg, stage_name, vgg_width_div, recompute), data) {
+  family.set_shard(rank, world);
+  family.set_stage_modes(stage);
+  batch = family.batch(stage, 0);
+  for (const auto& g : family.optimiser_groups(stage)) opt.add(g.name, std::make_unique<Adam>(g.params, g.hyper));
 }
 
 }  // namespace dpt

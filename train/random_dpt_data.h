@@ -1,9 +1,13 @@
 // A DPT data source that serves the same random batch at every step: for benchmarks and memory tests,
 // which measure a step's cost and need no real data.
 #pragma once
+#include <memory>
+#include <string>
+
 #include "core/rng.h"
 #include "models/dpt/config.h"
 #include "train/dpt_data_source.h"
+#include "train/dpt_family.h"
 
 namespace dpt {
 
@@ -20,6 +24,21 @@ class RandomDptData : public DptDataSource {
  private:
   PairBatch pairs_;
   ViewBatch views_;
+};
+
+// One DPT training stage ready to step on RandomDptData (inputs from seed 1): the family (weights from
+// its own seed, random VGG19 features of widths / vgg_width_div), in the stage's modes, on this rank's
+// shard of the batch, with one Adam per optimiser group as the trainer makes them.
+struct RandomDptStage {
+  RandomDptStage(const Config& cfg, const std::string& stage, int64_t vgg_width_div,
+                 const std::string& recompute = "none", int rank = 0, int world = 1);
+  void step() { family.step(stage, *batch, opt); }
+
+  std::string stage;
+  RandomDptData data;
+  DptFamily family;
+  std::unique_ptr<StageBatch> batch;
+  StageOptimisers opt;
 };
 
 }  // namespace dpt

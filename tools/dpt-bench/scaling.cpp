@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "core/error.h"
-#include "core/rng.h"
 #include "core/threading.h"
 #include "io/json.h"
 #include "tools/dpt-bench/steps.h"
@@ -54,25 +53,12 @@ int run_rank(const std::string& cfg_name, const std::string& stage, const Scalin
   DPT_CHECK(cfg.batch % world == 0, "dpt-bench scaling: the batch " << cfg.batch << " cannot be split over " << world
                                                                     << " ranks; choose a batch that " << world
                                                                     << " divides");
-  Generator gen(1);
-  RandomDptData data(cfg, gen);
-  TrainOptions opts;
-  opts.model = cfg;
-  opts.data = "(random)";
-  opts.vgg = "random";
-  opts.vgg_width_div = 1;
-  opts.stages = stage;
-  DptFamily family(opts, data);
-  family.set_shard(rank, world);
-  family.set_stage_modes(stage);
-  std::unique_ptr<StageBatch> batch = family.batch(stage, 0);
+  RandomDptStage run(cfg, stage, 1, "none", rank, world);
 
   // As the trainer: one Adam per group, every group's gradients averaged over the ranks before its update.
-  StageOptimisers opt;
   std::vector<std::vector<Tensor>> reduced;
   int64_t reduced_elems = 0;
-  for (const auto& g : family.optimiser_groups(stage)) {
-    opt.add(g.name, std::make_unique<Adam>(g.params, g.hyper));
+  for (const auto& g : run.family.optimiser_groups(stage)) {
     reduced.emplace_back();
     for (const auto& kv : g.params) {
       reduced.back().push_back(kv.second);
@@ -81,10 +67,10 @@ int run_rank(const std::string& cfg_name, const std::string& stage, const Scalin
   }
   dist::GradReducer reducer(reduced);
   if (world > 1)
-    for (auto& [name, adam] : opt.all()) adam->set_before_step([&reducer] { reducer.finish(); });
+    for (auto& [name, adam] : run.opt.all()) adam->set_before_step([&reducer] { reducer.finish(); });
   auto one_step = [&] {
     reducer.begin_step();
-    family.step(stage, *batch, opt);
+    run.step();
   };
 
   for (int i = 0; i < o.warmup; ++i) one_step();

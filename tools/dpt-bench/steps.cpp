@@ -16,7 +16,6 @@
 #include "core/allocator.h"
 #include "core/autograd.h"
 #include "core/flop_counter.h"
-#include "core/rng.h"
 #include "core/threading.h"
 #include "tools/dpt-bench/peak.h"
 #include "train/dpt_family.h"
@@ -87,30 +86,14 @@ int run_one(const std::string& cfg_name, const std::string& stage, const StepsOp
   const Config cfg = config_named(cfg_name, o.batch);
   const int steps = o.steps >= 0 ? o.steps : (cfg_name == "small" ? 5 : 2);
   const int warmup = o.warmup >= 0 ? o.warmup : (cfg_name == "small" ? 2 : 1);
-  // Inputs from their own generator; the family draws the weights (and, for blending, full-width random
-  // VGG19 features as the peer) from seed 0.
-  Generator gen(1);
   const int64_t N = cfg.batch, H = cfg.H, W = cfg.W;
-  RandomDptData data(cfg, gen);
   const bool inference = stage == kInference;
-  TrainOptions opts;
-  opts.model = cfg;
-  opts.data = "(random)";
-  opts.vgg = "random";
-  opts.vgg_width_div = 1;
-  opts.recompute = o.recompute;
-  // inference: the generator on the first stage's (pair) batches; that stage builds no VGG19, which the
-  // generator does not need.
-  opts.stages = inference ? DptFamily::stage_names().front() : stage;
-  DptFamily family(opts, data);
-  family.set_stage_modes(opts.stages);
-  std::unique_ptr<StageBatch> batch = family.batch(opts.stages, 0);
-  StageOptimisers opt;
-  for (const auto& g : family.optimiser_groups(opts.stages)) opt.add(g.name, std::make_unique<Adam>(g.params, g.hyper));
-
+  // Random inputs; for blending full-width random VGG19 features, as the peer. inference: the generator
+  // on the first stage's (pair) batches; that stage builds no VGG19, which the generator does not need.
+  RandomDptStage run(cfg, inference ? DptFamily::stage_names().front() : stage, 1, o.recompute);
   auto one_step = [&] {
-    if (inference) family.inference_forward(*batch);
-    else family.step(stage, *batch, opt);
+    if (inference) run.family.inference_forward(*run.batch);
+    else run.step();
   };
   for (int i = 0; i < warmup; ++i) one_step();
   reset_flop_count();  // Note [FLOP counter]: conv, conv_transpose and linear only
