@@ -114,20 +114,14 @@ StepRun blending_steps(const std::string& recompute) {
   a.empty_cache();
   const size_t baseline = a.stats().current_bytes;
   const TrainOptions opts = blending_options(recompute);
-  Generator gen(1);
-  RandomDptData data(opts.model, gen);
-  DptFamily family(opts, data);
-  CHECK(family.model().inpaint->recompute_decoder == (recompute == "inpainter" || recompute == "all"));
-  family.set_stage_modes("blending");
-  std::unique_ptr<StageBatch> batch = family.batch("blending", 0);
-  StageOptimisers opt;
-  for (const auto& g : family.optimiser_groups("blending")) opt.add(g.name, std::make_unique<Adam>(g.params, g.hyper));
-  family.step("blending", *batch, opt);
+  RandomDptStage stage(opts.model, "blending", opts.vgg_width_div, recompute);
+  CHECK(stage.family.model().inpaint->recompute_decoder == (recompute == "inpainter" || recompute == "all"));
+  stage.step();
   a.reset_peak();
-  family.step("blending", *batch, opt);
+  stage.step();
   StepRun run;
   run.peak_bytes = a.stats().peak_bytes - baseline;
-  for (const auto& [name, p] : family.model().named_parameters()) run.grads.push_back({name, p.grad().clone()});
+  for (const auto& [name, p] : stage.family.model().named_parameters()) run.grads.push_back({name, p.grad().clone()});
   return run;
 }
 
