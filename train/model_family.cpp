@@ -15,6 +15,10 @@ std::string join(const std::vector<std::string>& v) {
 }
 }  // namespace
 
+StageOptimisers::StageOptimisers(const std::vector<OptimiserGroup>& groups) {
+  for (const auto& g : groups) add(g.name, std::make_unique<Adam>(g.params, g.hyper));
+}
+
 Adam& StageOptimisers::operator[](const std::string& name) {
   for (auto& [n, a] : list_)
     if (n == name) return *a;

@@ -29,6 +29,9 @@ struct OptimiserGroup {
 // The stage's optimisers by group name, in the order of ModelFamily::optimiser_groups.
 class StageOptimisers {
  public:
+  StageOptimisers() = default;
+  // One Adam per group, as the trainer makes them.
+  explicit StageOptimisers(const std::vector<OptimiserGroup>& groups);
   void add(const std::string& name, std::unique_ptr<Adam> adam) { list_.emplace_back(name, std::move(adam)); }
   Adam& operator[](const std::string& name);  // an Error naming the group when absent
   std::vector<std::pair<std::string, std::unique_ptr<Adam>>>& all() { return list_; }

@@ -1,8 +1,6 @@
 // RandomDptData (see random_dpt_data.h).
 #include "train/random_dpt_data.h"
 
-#include "train/adam.h"
-
 namespace dpt {
 namespace {
 
@@ -65,7 +63,7 @@ RandomDptStage::RandomDptStage(const Config& cfg, const std::string& stage_name,
   family.set_shard(rank, world);
   family.set_stage_modes(stage);
   batch = family.batch(stage, 0);
-  for (const auto& g : family.optimiser_groups(stage)) opt.add(g.name, std::make_unique<Adam>(g.params, g.hyper));
+  opt = StageOptimisers(family.optimiser_groups(stage));
 }
 
 }  // namespace dpt

@@ -56,8 +56,7 @@ bool run_stage(Run& run, const std::string& stage, const ResumePoint* from) {
   const TrainOptions& opts = run.opts;
   const int64_t total = family.stage_steps(stage);
   const std::vector<OptimiserGroup> groups = family.optimiser_groups(stage);
-  StageOptimisers opt;
-  for (const auto& g : groups) opt.add(g.name, std::make_unique<Adam>(g.params, g.hyper));
+  StageOptimisers opt(groups);
   // Data-parallel: every optimiser's gradients are averaged over the ranks before its update.
   std::vector<std::vector<Tensor>> reduced;
   for (const auto& g : groups) {
