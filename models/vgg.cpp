@@ -111,8 +111,10 @@ std::map<std::string, Tensor> VGG19Features::forward_to(const Tensor& y, const s
   Tensor a = Tensor::from_vector(scale, {1, 3, 1, 1}).to(dt).to(y.device());
   Tensor b = Tensor::from_vector(shift, {1, 3, 1, 1}).to(dt).to(y.device());
   // The layers kSteps[first, last) on x; the first segment also normalises.
-  auto run_steps = [this, a, b, normalise](Tensor x, size_t first, size_t last, size_t ci) {
+  auto run_steps = [this, a, b, normalise](Tensor x, size_t first, size_t last) {
     if (first == 0 && normalise) x = x * a + b;
+    size_t ci = 0;  // the conv of step `first`: the convs before it
+    for (size_t i = 0; i < first; ++i) ci += kSteps[i].pool ? 0 : 1;
     for (size_t i = first; i < last; ++i) {
       if (kSteps[i].pool) x = max_pool2d_2x2(x);
       else x = relu(convs[ci++].second->forward(x));
@@ -122,19 +124,18 @@ std::map<std::string, Tensor> VGG19Features::forward_to(const Tensor& y, const s
   const bool segments = recompute && grad_enabled();
   std::map<std::string, Tensor> feats;
   Tensor x = y;
-  size_t first = 0, ci = 0;  // the segment's first step and first conv
+  size_t first = 0;  // the segment's first step
   for (size_t i = 0; i < std::size(kSteps); ++i) {
     const VggStep& s = kSteps[i];
     if (!s.tap) continue;
     if (segments) {
-      const SegmentFn seg = [run_steps, first, last = i + 1, ci](std::vector<Tensor> in) {
-        return run_steps(std::move(in[0]), first, last, ci);
+      const SegmentFn seg = [run_steps, first, last = i + 1](std::vector<Tensor> in) {
+        return run_steps(std::move(in[0]), first, last);
       };
       x = checkpoint(s.tap, seg, {x}, {});  // the weights are fixed: no parameter gradients
     } else {
-      x = run_steps(x, first, i + 1, ci);
+      x = run_steps(x, first, i + 1);
     }
-    for (size_t j = first; j <= i; ++j) ci += kSteps[j].pool ? 0 : 1;
     first = i + 1;
     feats[s.tap] = x;
     if (last_tap == s.tap) break;
