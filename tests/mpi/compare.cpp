@@ -14,6 +14,7 @@
 //                                                              without a CUDA backend), for the gpu test
 // Prints the worst tensor / loss and its figure; exit 0 when within, 1 when not, 2 on bad usage.
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -142,8 +143,10 @@ std::vector<Json> read_records(const std::string& path) {
   return out;
 }
 
+// first: how many records to judge (SIZE_MAX: all).
 int compare_losses(const std::string& a_path, const std::string& b_path, double rel, size_t first) {
   const std::vector<Json> a = read_records(a_path), b = read_records(b_path);
+  if (first == SIZE_MAX) first = a.size();
   if (a.size() != b.size() || a.empty() || first > a.size()) {
     std::printf("FAIL %zu vs %zu loss records (%zu to judge)\n", a.size(), b.size(), first);
     return 1;
@@ -181,7 +184,7 @@ int main(int argc, char** argv) {
     if (mode == "exact" && argc == 4) return compare_tensors(argv[2], argv[3], 0, true);
     if (mode == "losses" && (argc == 5 || argc == 6))
       return compare_losses(argv[2], argv[3], std::atof(argv[4]),
-                            argc == 6 ? std::strtoul(argv[5], nullptr, 10) : read_records(argv[2]).size());
+                            argc == 6 ? std::strtoul(argv[5], nullptr, 10) : SIZE_MAX);
     if (mode == "cuda-devices" && argc == 2) {
 #ifdef DPT_WITH_CUDA
       std::printf("%d\n", dpt::cuda::device_count());
